@@ -1,0 +1,191 @@
+"""A thin httpx wrapper for talking to Directus: login / refresh / logout per mode, and typed errors.
+
+It never keeps state between calls (no cookie jar, no default Authorization), because Directus authenticates every
+request, /auth/* included, with whatever token it carries: a stale cookie would turn a login into a 401.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any, Literal
+
+import httpx
+
+Mode = Literal["json", "cookie", "session"]
+MODES: tuple[Mode, ...] = ("json", "cookie", "session")
+
+REFRESH_COOKIE = "directus_refresh_token"
+SESSION_COOKIE = "directus_session_token"
+
+TRANSIENT_ERRORS = (httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ConnectTimeout)
+
+
+class DirectusError(Exception):
+    """A Directus answer that is not what an administrative call needed (seeding, probing)."""
+
+    def __init__(self, response: httpx.Response, action: str) -> None:
+        self.response = response
+        self.status = response.status_code
+        self.code = error_code(response)
+        super().__init__(f"{action}: HTTP {self.status} {self.code or ''}".rstrip())
+
+
+def error_code(response: httpx.Response) -> str | None:
+    """`errors[0].extensions.code` of a Directus error body, or None."""
+    try:
+        body = response.json()
+        return str(body["errors"][0]["extensions"]["code"])
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def cookie_header(**cookies: str) -> dict[str, str]:
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One `Set-Cookie` header, parsed (stdlib SimpleCookie) with the attributes the cookie checks look at."""
+
+    name: str
+    value: str
+    attributes: dict[str, str]
+    raw: str
+
+    @property
+    def max_age(self) -> int | None:
+        value = self.attributes.get("max-age")
+        return int(value) if value not in (None, "") else None
+
+    def has(self, flag: str) -> bool:
+        return flag.lower() in self.attributes
+
+    @property
+    def is_cleared(self) -> bool:
+        """Emptied or expired: what a logout must leave (Express keeps Max-Age on clearCookie, see the spec §4.3)."""
+        expired = self.max_age is not None and self.max_age <= 0
+        expires = self.attributes.get("expires", "")
+        past = bool(expires) and "1970" in expires
+        return self.value == "" or expired or past
+
+
+def set_cookies(response: httpx.Response) -> dict[str, SetCookie]:
+    """All cookies a response sets, by name."""
+    found = {}
+    for raw in response.headers.get_list("set-cookie"):
+        parsed: SimpleCookie = SimpleCookie()
+        parsed.load(raw)
+        for name, morsel in parsed.items():
+            lowered = raw.lower()
+            attributes = {key: str(morsel[key]) for key in morsel if morsel[key] != ""}
+            for flag in ("httponly", "secure"):
+                if flag in lowered:
+                    attributes[flag] = "true"
+            found[name] = SetCookie(name, morsel.value, attributes, raw)
+    return found
+
+
+@dataclass(frozen=True)
+class Login:
+    """What a login or refresh answered, per mode: tokens from the body, cookies from the headers."""
+
+    mode: Mode
+    response: httpx.Response
+    access_token: str | None
+    refresh_token: str | None
+    expires_ms: int | None
+    cookie: SetCookie | None
+
+    @property
+    def ok(self) -> bool:
+        return self.response.status_code == 200
+
+
+class DirectusClient:
+    """Stateless requests against one Directus base URL."""
+
+    def __init__(self, base_url: str, *, timeout: float = 15.0, verify: bool | str = True,
+                 refresh_cookie: str = REFRESH_COOKIE, session_cookie: str = SESSION_COOKIE) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.refresh_cookie = refresh_cookie
+        self.session_cookie = session_cookie
+        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, verify=verify, follow_redirects=False)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> DirectusClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+        """Send one request with exactly the credentials given; nothing is carried over from earlier calls."""
+        self.http.cookies.clear()
+        return self.http.request(method, path, headers=headers, **kwargs)
+
+    def call(self, method: str, path: str, *, token: str, action: str, retries: int = 2, **kwargs: Any) -> Any:
+        """An administrative call that must succeed: returns `data`, raises DirectusError otherwise.
+
+        Transport errors are retried a bounded number of times; an HTTP answer is never retried.
+        """
+        for attempt in range(retries + 1):
+            try:
+                response = self.request(method, path, headers=bearer(token), **kwargs)
+                break
+            except TRANSIENT_ERRORS:
+                if attempt == retries:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        if response.status_code >= 300:
+            raise DirectusError(response, action)
+        return response.json().get("data") if response.content else None
+
+    # --- /auth ---------------------------------------------------------------------------------------------------
+
+    def login(self, email: str, password: str, mode: Mode = "json", **extra: Any) -> Login:
+        response = self.request("POST", "/auth/login", json={"email": email, "password": password, "mode": mode, **extra})
+        return self._login_result(mode, response)
+
+    def refresh(self, mode: Mode, *, refresh_token: str | None = None, cookie: str | None = None) -> Login:
+        """Refresh in a mode: json sends the token in the body; cookie / session send the given cookie value."""
+        body: dict[str, Any] = {"mode": mode}
+        if refresh_token is not None:
+            body["refresh_token"] = refresh_token
+        response = self.request("POST", "/auth/refresh", json=body, headers=self._mode_cookie(mode, cookie))
+        return self._login_result(mode, response)
+
+    def logout(self, mode: Mode, *, refresh_token: str | None = None, cookie: str | None = None) -> httpx.Response:
+        body: dict[str, Any] = {"mode": mode}
+        if refresh_token is not None:
+            body["refresh_token"] = refresh_token
+        return self.request("POST", "/auth/logout", json=body, headers=self._mode_cookie(mode, cookie))
+
+    def session_headers(self, session_value: str) -> dict[str, str]:
+        return cookie_header(**{self.session_cookie: session_value})
+
+    def _mode_cookie(self, mode: Mode, value: str | None) -> dict[str, str]:
+        if value is None or mode == "json":
+            return {}
+        name = self.refresh_cookie if mode == "cookie" else self.session_cookie
+        return cookie_header(**{name: value})
+
+    def _login_result(self, mode: Mode, response: httpx.Response) -> Login:
+        data: dict[str, Any] = {}
+        if response.status_code == 200:
+            try:
+                data = response.json().get("data") or {}
+            except ValueError:
+                data = {}
+        cookie_name = {"json": None, "cookie": self.refresh_cookie, "session": self.session_cookie}[mode]
+        cookie = set_cookies(response).get(cookie_name) if cookie_name else None
+        expires = data.get("expires")
+        return Login(mode, response, data.get("access_token"), data.get("refresh_token"),
+                     int(expires) if isinstance(expires, (int, float)) else None, cookie)

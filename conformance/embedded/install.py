@@ -1,0 +1,115 @@
+"""Installing a pinned Directus into the per-user cache, once per version and lockfile.
+
+The install dir is keyed by version and a hash of the committed lockfile (and the shims it references); it is built
+in a staging dir under a file lock and renamed into place when complete, so two first runs at once never corrupt it.
+No compiler is needed: sqlite3 is aliased to a fork that ships N-API prebuilds, and isolated-vm (used only by
+sandboxed extensions and the Run Script flow operation) is replaced by a stand-in; `npm ci --ignore-scripts`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+from filelock import FileLock
+
+from conformance.console import step
+from conformance.embedded.node import node_binary, node_environment, npm_command
+from conformance.embedded.settings import EmbeddedSettings
+
+DEFAULT_VERSION = "11.17.4"
+HERE = Path(__file__).parent
+VERSIONS_DIR = HERE / "versions"
+SHIMS_DIR = HERE / "shims"
+SUPPORTED_VERSIONS = tuple(sorted(p.parent.name for p in VERSIONS_DIR.glob("*/package-lock.json")))
+INSTALL_TIMEOUT_S = 900
+
+
+class InstallError(RuntimeError):
+    """The pinned Directus could not be installed; the message names the step and the log to read."""
+
+
+@dataclass(frozen=True)
+class Installation:
+    version: str
+    root: Path
+
+    @property
+    def cli(self) -> Path:
+        """Directus's CLI entry without the npm update check that `directus/cli.js` runs first."""
+        return self.root / "node_modules" / "@directus" / "api" / "dist" / "cli" / "run.js"
+
+    @property
+    def template_database(self) -> Path:
+        """A SQLite database bootstrapped once at install; each run starts from a copy of it."""
+        return self.root / "template.db"
+
+
+def cache_root() -> Path:
+    """Where installs live: $DIRECTUS_CONFORMANCE_CACHE, else the platform's per-user cache dir."""
+    override = os.environ.get("DIRECTUS_CONFORMANCE_CACHE")
+    return Path(override) if override else Path(platformdirs.user_cache_dir("directus-conformance"))
+
+
+def lockfile_dir(version: str) -> Path:
+    if version not in SUPPORTED_VERSIONS:
+        supported = ", ".join(SUPPORTED_VERSIONS)
+        raise InstallError(f"Directus {version} has no committed lockfile; choose one of: {supported}")
+    return VERSIONS_DIR / version
+
+
+def install_key(version: str) -> str:
+    """A hash of everything that decides what gets installed: the lockfile pair and the shims."""
+    digest = hashlib.sha256()
+    files = sorted(lockfile_dir(version).glob("*.json")) + sorted(p for p in SHIMS_DIR.rglob("*") if p.is_file())
+    for path in files:
+        digest.update(path.relative_to(HERE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def ensure_installed(version: str = DEFAULT_VERSION) -> Installation:
+    """Return the cached install of `version`, installing it first if needed (safe under concurrency)."""
+    target = cache_root() / "directus" / f"{version}-{install_key(version)}"
+    installation = Installation(version, target)
+    if (target / ".complete").exists():
+        return installation
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock", timeout=INSTALL_TIMEOUT_S):
+        if (target / ".complete").exists():
+            return installation
+        staging = target.with_name(f"{target.name}.staging-{os.getpid()}")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(lockfile_dir(version), staging)
+        shutil.copytree(SHIMS_DIR, staging / "shims")
+        with step(f"Installing Directus {version} into {target} (first run only)"):
+            _run(npm_command() + ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], staging, "npm ci")
+        with step("Bootstrapping a template database"):
+            _bootstrap_template(Installation(version, staging))
+        (staging / ".complete").write_text(version)
+        shutil.rmtree(target, ignore_errors=True)
+        staging.rename(target)
+    return installation
+
+
+def _bootstrap_template(installation: Installation) -> None:
+    workdir = installation.root / "template-work"
+    workdir.mkdir(exist_ok=True)
+    env = node_environment() | EmbeddedSettings(installation.version).environment(installation.template_database, workdir)
+    _run([str(node_binary()), str(installation.cli), "bootstrap"], installation.root, "directus bootstrap", env)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(command: list[str], cwd: Path, what: str, env: dict[str, str] | None = None) -> None:
+    log = cwd / f"{what.replace(' ', '-')}.log"
+    with log.open("w") as out:
+        result = subprocess.run(command, cwd=cwd, env=env or node_environment(), stdout=out, stderr=subprocess.STDOUT,
+                                timeout=INSTALL_TIMEOUT_S, check=False)
+    if result.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+        raise InstallError(f"{what} failed (exit {result.returncode}); log: {log}\n{tail}")

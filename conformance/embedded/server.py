@@ -1,0 +1,135 @@
+"""Running one embedded Directus: a fresh copy of the template database, a free loopback port, random secrets.
+
+The server is started directly (`node …/cli/run.js start`: one PID, no npm or sh in between), is ready when
+`/server/ping` answers, and is always stopped by PID: on exit, on Ctrl-C, on failure; and the kernel sends it SIGTERM
+if this process dies without cleaning up (PR_SET_PDEATHSIG).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from conformance.console import step
+from conformance.embedded.install import DEFAULT_VERSION, Installation, ensure_installed
+from conformance.embedded.node import node_binary, node_environment
+from conformance.embedded.settings import EmbeddedSettings
+
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 10.0
+
+
+class EmbeddedError(RuntimeError):
+    """The embedded server did not come up; the message carries the tail of its log."""
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM us when the parent dies."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+class EmbeddedDirectus:
+    """A context manager: `with EmbeddedDirectus() as server: server.settings.base_url …`."""
+
+    def __init__(self, version: str = DEFAULT_VERSION, settings: EmbeddedSettings | None = None) -> None:
+        self.settings = settings or EmbeddedSettings(version)
+        self.version = self.settings.version
+        self.process: subprocess.Popen[bytes] | None = None
+        self.workdir: Path | None = None
+
+    @property
+    def log_path(self) -> Path:
+        assert self.workdir is not None
+        return self.workdir / "directus.log"
+
+    def __enter__(self) -> EmbeddedDirectus:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        installation = ensure_installed(self.version)
+        self.workdir = Path(tempfile.mkdtemp(prefix="directus-conformance-"))
+        database = self.workdir / "data.db"
+        self._prepare_database(installation, database)
+        env = node_environment() | self.settings.environment(database, self.workdir)
+        with step(f"Starting Directus {self.version} on {self.settings.base_url}"):
+            with self.log_path.open("wb") as log:
+                self.process = subprocess.Popen(
+                    [str(node_binary()), str(installation.cli), "start"], cwd=self.workdir, env=env,
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+                )
+            self._wait_until_ready()
+            self._set_admin_password()
+
+    def stop(self) -> None:
+        """Stop the server by PID (SIGTERM, then SIGKILL after a bound) and remove its working directory."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(STOP_TIMEOUT_S)
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def _prepare_database(self, installation: Installation, database: Path) -> None:
+        """Copy the template and give its admin this run's email and static token (plain text in Directus)."""
+        shutil.copyfile(installation.template_database, database)
+        with contextlib.closing(sqlite3.connect(database)) as db, db:
+            db.execute(
+                "UPDATE directus_users SET email = ?, token = ? WHERE id = (SELECT MIN(id) FROM directus_users)",
+                (self.settings.admin_email, self.settings.admin_token),
+            )
+
+    def _set_admin_password(self) -> None:
+        """The template's admin password is not this run's: set it through the API (Directus hashes it)."""
+        response = httpx.patch(f"{self.settings.base_url}/users/me", json={"password": self.settings.admin_password},
+                               headers={"Authorization": f"Bearer {self.settings.admin_token}"}, timeout=30)
+        if response.status_code >= 300:
+            raise EmbeddedError(f"could not set the admin password: HTTP {response.status_code}")
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        assert self.process is not None
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise EmbeddedError(f"Directus exited with code {self.process.returncode} while starting\n{self._log_tail()}")
+            try:
+                if httpx.get(f"{self.settings.base_url}/server/ping", timeout=2).text == "pong":
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise EmbeddedError(f"Directus was not ready within {READY_TIMEOUT_S:.0f} s\n{self._log_tail()}")
+
+    def _log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"

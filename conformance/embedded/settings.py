@@ -1,0 +1,80 @@
+"""Everything the embedded Directus is started with, as one value the checks can read (TTLs, grace period…)."""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (the embedded server listens on loopback only)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _random(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_urlsafe(24)}"
+
+
+@dataclass(frozen=True)
+class EmbeddedSettings:
+    """Per-run settings: random secrets and a free port; TTLs short enough that expiry can be tested quickly."""
+
+    version: str
+    port: int = field(default_factory=free_port)
+    admin_email: str = "admin@example.com"
+    admin_password: str = field(default_factory=lambda: _random("pw"))
+    admin_token: str = field(default_factory=lambda: _random("admin"))
+    key: str = field(default_factory=lambda: secrets.token_hex(24))
+    secret: str = field(default_factory=lambda: secrets.token_hex(32))
+    access_token_ttl_s: int = 5
+    refresh_token_ttl_s: int = 3600
+    session_cookie_ttl_s: int = 3600
+    session_refresh_grace_period_s: int = 2
+    login_stall_time_ms: int = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def environment(self, database: Path, workdir: Path) -> dict[str, str]:
+        """The Directus environment: SQLite, loopback only, no telemetry, quiet logs, the run's TTLs."""
+        return {
+            "KEY": self.key,
+            "SECRET": self.secret,
+            "DB_CLIENT": "sqlite3",
+            "DB_FILENAME": str(database),
+            "ADMIN_EMAIL": self.admin_email,
+            "ADMIN_PASSWORD": self.admin_password,
+            "ADMIN_TOKEN": self.admin_token,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "PUBLIC_URL": self.base_url,
+            "ACCESS_TOKEN_TTL": f"{self.access_token_ttl_s}s",
+            "REFRESH_TOKEN_TTL": f"{self.refresh_token_ttl_s}s",
+            "SESSION_COOKIE_TTL": f"{self.session_cookie_ttl_s}s",
+            "SESSION_REFRESH_GRACE_PERIOD": f"{self.session_refresh_grace_period_s}s",
+            "LOGIN_STALL_TIME": str(self.login_stall_time_ms),
+            "TELEMETRY": "false",
+            "STORAGE_LOCATIONS": "local",
+            "STORAGE_LOCAL_ROOT": str(workdir / "uploads"),
+            "EXTENSIONS_PATH": str(workdir / "extensions"),
+            "EXTENSIONS_AUTO_RELOAD": "false",
+            "CACHE_ENABLED": "false",
+            "RATE_LIMITER_ENABLED": "false",
+            "LOG_LEVEL": "warn",
+            "LOG_STYLE": "raw",
+        }
+
+    def public_facts(self) -> dict[str, Any]:
+        """What `serve` prints and what the checks may rely on (secrets included: the caller redacts on display)."""
+        facts = asdict(self)
+        facts.pop("key")
+        facts.pop("secret")
+        facts["base_url"] = self.base_url
+        facts["directus_version"] = facts.pop("version")
+        return facts
