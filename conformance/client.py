@@ -110,8 +110,15 @@ class Login:
 class DirectusClient:
     """Stateless requests against one Directus base URL."""
 
-    def __init__(self, base_url: str, *, timeout: float = 15.0, verify: bool | str = True,
-                 refresh_cookie: str = REFRESH_COOKIE, session_cookie: str = SESSION_COOKIE) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float = 15.0,
+        verify: bool | str = True,
+        refresh_cookie: str = REFRESH_COOKIE,
+        session_cookie: str = SESSION_COOKIE,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.refresh_cookie = refresh_cookie
         self.session_cookie = session_cookie
@@ -126,7 +133,9 @@ class DirectusClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any) -> httpx.Response:
+    def request(
+        self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """Send one request with exactly the credentials given; nothing is carried over from earlier calls."""
         self.http.cookies.clear()
         return self.http.request(method, path, headers=headers, **kwargs)
@@ -151,7 +160,9 @@ class DirectusClient:
     # --- /auth ---------------------------------------------------------------------------------------------------
 
     def login(self, email: str, password: str, mode: Mode = "json", **extra: Any) -> Login:
-        response = self.request("POST", "/auth/login", json={"email": email, "password": password, "mode": mode, **extra})
+        response = self.request(
+            "POST", "/auth/login", json={"email": email, "password": password, "mode": mode, **extra}
+        )
         return self._login_result(mode, response)
 
     def refresh(self, mode: Mode, *, refresh_token: str | None = None, cookie: str | None = None) -> Login:
@@ -187,5 +198,11 @@ class DirectusClient:
         cookie_name = {"json": None, "cookie": self.refresh_cookie, "session": self.session_cookie}[mode]
         cookie = set_cookies(response).get(cookie_name) if cookie_name else None
         expires = data.get("expires")
-        return Login(mode, response, data.get("access_token"), data.get("refresh_token"),
-                     int(expires) if isinstance(expires, (int, float)) else None, cookie)
+        return Login(
+            mode,
+            response,
+            data.get("access_token"),
+            data.get("refresh_token"),
+            int(expires) if isinstance(expires, (int, float)) else None,
+            cookie,
+        )

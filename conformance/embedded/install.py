@@ -88,7 +88,7 @@ def ensure_installed(version: str = DEFAULT_VERSION) -> Installation:
         shutil.copytree(lockfile_dir(version), staging)
         shutil.copytree(SHIMS_DIR, staging / "shims")
         with step(f"Installing Directus {version} into {target} (first run only)"):
-            _run(npm_command() + ["ci", "--ignore-scripts", "--no-audit", "--no-fund"], staging, "npm ci")
+            _run([*npm_command(), "ci", "--ignore-scripts", "--no-audit", "--no-fund"], staging, "npm ci")
         with step("Bootstrapping a template database"):
             _bootstrap_template(Installation(version, staging))
         (staging / ".complete").write_text(version)
@@ -100,7 +100,9 @@ def ensure_installed(version: str = DEFAULT_VERSION) -> Installation:
 def _bootstrap_template(installation: Installation) -> None:
     workdir = installation.root / "template-work"
     workdir.mkdir(exist_ok=True)
-    env = node_environment() | EmbeddedSettings(installation.version).environment(installation.template_database, workdir)
+    env = node_environment() | EmbeddedSettings(installation.version).environment(
+        installation.template_database, workdir
+    )
     _run([str(node_binary()), str(installation.cli), "bootstrap"], installation.root, "directus bootstrap", env)
     shutil.rmtree(workdir, ignore_errors=True)
 
@@ -108,8 +110,15 @@ def _bootstrap_template(installation: Installation) -> None:
 def _run(command: list[str], cwd: Path, what: str, env: dict[str, str] | None = None) -> None:
     log = cwd / f"{what.replace(' ', '-')}.log"
     with log.open("w") as out:
-        result = subprocess.run(command, cwd=cwd, env=env or node_environment(), stdout=out, stderr=subprocess.STDOUT,
-                                timeout=INSTALL_TIMEOUT_S, check=False)
+        result = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env or node_environment(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=INSTALL_TIMEOUT_S,
+            check=False,
+        )
     if result.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
         raise InstallError(f"{what} failed (exit {result.returncode}); log: {log}\n{tail}")

@@ -63,7 +63,9 @@ class EmbeddedDirectus:
             raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def start(self) -> None:
@@ -75,8 +77,13 @@ class EmbeddedDirectus:
         with step(f"Starting Directus {self.version} on {self.settings.base_url}"):
             with self.log_path.open("wb") as log:
                 self.process = subprocess.Popen(
-                    [str(node_binary()), str(installation.cli), "start"], cwd=self.workdir, env=env,
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
+                    [str(node_binary()), str(installation.cli), "start"],
+                    cwd=self.workdir,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=_die_with_parent,
                 )
             self._wait_until_ready()
             self._set_admin_password()
@@ -109,8 +116,12 @@ class EmbeddedDirectus:
 
     def _set_admin_password(self) -> None:
         """The template's admin password is not this run's: set it through the API (Directus hashes it)."""
-        response = httpx.patch(f"{self.settings.base_url}/users/me", json={"password": self.settings.admin_password},
-                               headers={"Authorization": f"Bearer {self.settings.admin_token}"}, timeout=30)
+        response = httpx.patch(
+            f"{self.settings.base_url}/users/me",
+            json={"password": self.settings.admin_password},
+            headers={"Authorization": f"Bearer {self.settings.admin_token}"},
+            timeout=30,
+        )
         if response.status_code >= 300:
             raise EmbeddedError(f"could not set the admin password: HTTP {response.status_code}")
 
@@ -119,7 +130,9 @@ class EmbeddedDirectus:
         assert self.process is not None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise EmbeddedError(f"Directus exited with code {self.process.returncode} while starting\n{self._log_tail()}")
+                raise EmbeddedError(
+                    f"Directus exited with code {self.process.returncode} while starting\n{self._log_tail()}"
+                )
             try:
                 if httpx.get(f"{self.settings.base_url}/server/ping", timeout=2).text == "pong":
                     return

@@ -1,0 +1,49 @@
+"""Steps the checks share: logging a persona in, and the credentials each kind of client sends."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import httpx
+
+from conformance.client import DirectusClient, Login, Mode, bearer
+from conformance.evidence import expect, expect_status
+from conformance.seeding import Cast, Persona
+
+CredentialKind = Literal["access_token", "session_cookie", "static_token"]
+CREDENTIAL_KINDS: tuple[CredentialKind, ...] = ("access_token", "session_cookie", "static_token")
+
+
+def login(directus: DirectusClient, persona: Persona, mode: Mode = "json") -> Login:
+    """Log a persona in; a refused login fails the check with the evidence (it is a precondition)."""
+    result = directus.login(persona.email, persona.password, mode)
+    expect_status(result.response, 200, why=f"{persona.name} logs in with the right password ({mode} mode)")
+    return result
+
+
+def credentials(directus: DirectusClient, persona: Persona, kind: CredentialKind) -> dict[str, str]:
+    """Fresh request headers authenticating `persona` with one kind of credential."""
+    if kind == "static_token":
+        return bearer(persona.static_token)
+    if kind == "session_cookie":
+        session = login(directus, persona, "session")
+        expect(session.cookie is not None, "a session login sets the session cookie", session.response)
+        assert session.cookie is not None
+        return directus.session_headers(session.cookie.value)
+    access = login(directus, persona, "json")
+    assert access.access_token is not None
+    return bearer(access.access_token)
+
+
+def whoami(directus: DirectusClient, headers: dict[str, str]) -> httpx.Response:
+    return directus.request("GET", "/users/me", headers=headers, params={"fields": "id"})
+
+
+def expect_user(response: httpx.Response, persona: Persona, how: str) -> None:
+    """The request authenticated as exactly `persona`."""
+    expect_status(response, 200, why=f"{how} authenticates")
+    expect(response.json()["data"]["id"] == persona.id, f"{how} authenticates as {persona.name}", response)
+
+
+def list_posts(directus: DirectusClient, cast: Cast, headers: dict[str, str], **params: str) -> httpx.Response:
+    return directus.request("GET", f"/items/{cast.collection}", headers=headers, params={"limit": "-1", **params})

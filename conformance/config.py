@@ -1,0 +1,100 @@
+"""The Target a run checks, resolved once from command line, environment and defaults (in that order).
+
+Knows nothing of pytest or httpx: the CLI and the pytest plugin both build a Target from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.client import REFRESH_COOKIE, SESSION_COOKIE
+
+DEFAULT_SESSION_GRACE_S = 10.0
+DEFAULT_MAX_WAIT_S = 30.0
+
+ENVIRONMENT = {
+    "base_url": ("DIRECTUS_URL", "PYTEST_BASE_URL"),
+    "admin_token": ("DIRECTUS_ADMIN_TOKEN",),
+    "admin_email": ("DIRECTUS_ADMIN_EMAIL",),
+    "admin_password": ("DIRECTUS_ADMIN_PASSWORD",),
+}
+
+
+class ConfigError(ValueError):
+    """A configuration the run cannot start with; the message says what is wrong and what to do."""
+
+
+@dataclass(frozen=True)
+class AdminCredentials:
+    """An admin static token, or an admin email and password (a static token is preferred: it cannot expire)."""
+
+    token: str | None = None
+    email: str | None = None
+    password: str | None = None
+
+    @property
+    def given(self) -> bool:
+        return bool(self.token or (self.email and self.password))
+
+
+@dataclass(frozen=True)
+class Target:
+    """One Directus to check, and what the checks may rely on about it beyond what they can probe."""
+
+    base_url: str
+    admin: AdminCredentials = field(default_factory=AdminCredentials)
+    name: str = "default"
+    embedded: bool = False
+    session_grace_period_s: float = DEFAULT_SESSION_GRACE_S
+    refresh_ttl_s: float | None = None
+    max_wait_s: float = DEFAULT_MAX_WAIT_S
+    refresh_cookie: str = REFRESH_COOKIE
+    session_cookie: str = SESSION_COOKIE
+    verify: bool | str = True
+
+    def with_admin(self, admin: AdminCredentials) -> Target:
+        return replace(self, admin=admin)
+
+
+def first_set(cli: Mapping[str, Any], env: Mapping[str, str], key: str) -> Any:
+    """The CLI value if given, else the first environment variable that is set for it."""
+    if cli.get(key) not in (None, ""):
+        return cli[key]
+    for variable in ENVIRONMENT.get(key, ()):
+        if env.get(variable):
+            return env[variable]
+    return None
+
+
+def validate_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"base URL {url!r} is not an http(s) URL; give one like https://directus.example.com")
+    return url.rstrip("/")
+
+
+def resolve_target(cli: Mapping[str, Any], env: Mapping[str, str]) -> Target | None:
+    """The Target from CLI values and environment, or None when no base URL was given (the embedded default)."""
+    base_url = first_set(cli, env, "base_url")
+    if not base_url:
+        return None
+    admin = AdminCredentials(
+        first_set(cli, env, "admin_token"), first_set(cli, env, "admin_email"), first_set(cli, env, "admin_password")
+    )
+    if (admin.email is None) != (admin.password is None) and not admin.token:
+        raise ConfigError("give both --admin-email and --admin-password (or --admin-token)")
+    grace = cli.get("session_grace_period")
+    max_wait = cli.get("max_wait")
+    refresh_ttl = cli.get("refresh_ttl")
+    return Target(
+        base_url=validate_base_url(str(base_url)),
+        admin=admin,
+        name=str(cli.get("target_name") or "default"),
+        embedded=bool(cli.get("embedded")),
+        session_grace_period_s=float(grace) if grace is not None else DEFAULT_SESSION_GRACE_S,
+        refresh_ttl_s=float(refresh_ttl) if refresh_ttl is not None else None,
+        max_wait_s=float(max_wait) if max_wait is not None else DEFAULT_MAX_WAIT_S,
+    )

@@ -1,0 +1,265 @@
+"""The pytest plugin (entry point `pytest11`): options, the target and its seeded cast as fixtures, check metadata.
+
+A check never knows how its target was started and never reads configuration: it receives fixtures. Seeding happens
+once per run, also under pytest-xdist (the first worker seeds under a file lock and shares the immutable handle;
+the controller cleans at the end). Single-use tokens are never shared: checks log in for themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from filelock import FileLock
+
+from conformance.admin import Admin, TargetError
+from conformance.client import DirectusClient
+from conformance.config import ConfigError, Target, resolve_target
+from conformance.registry import CheckInfo, current_check
+from conformance.seeding import Cast, Loader, Persona, load_fixture, new_run_tag
+from conformance.versions import missing_feature_reason
+
+FINDING = "finding"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("directus-conformance", "Directus authentication conformance")
+    try:  # stay compatible with pytest-base-url, which may already own --base-url / PYTEST_BASE_URL
+        group.addoption(
+            "--base-url", metavar="URL", default=None, help="Directus base URL (env DIRECTUS_URL or PYTEST_BASE_URL)"
+        )
+    except ValueError:
+        pass
+    group.addoption("--admin-token", default=None, help="admin static token (env DIRECTUS_ADMIN_TOKEN)")
+    group.addoption("--admin-email", default=None, help="admin email (env DIRECTUS_ADMIN_EMAIL)")
+    group.addoption("--admin-password", default=None, help="admin password (env DIRECTUS_ADMIN_PASSWORD)")
+    group.addoption(
+        "--run-tag",
+        dest="directus_run_tag",
+        default=None,
+        help="tag namespacing what this run creates (default: random)",
+    )
+    group.addoption("--fixture-file", dest="directus_fixture", default=None, help="a cast file like fixtures/cast.yaml")
+    group.addoption(
+        "--session-grace-period",
+        type=float,
+        default=None,
+        help="the target's SESSION_REFRESH_GRACE_PERIOD in seconds (default 10)",
+    )
+    group.addoption("--refresh-ttl", type=float, default=None, help="the target's REFRESH_TOKEN_TTL in seconds")
+    group.addoption(
+        "--max-wait",
+        type=float,
+        default=None,
+        help="longest wait a check may make for a token to expire, in seconds (default 30)",
+    )
+    group.addoption(
+        "--embedded-target",
+        action="store_true",
+        default=False,
+        help="the target was booted by directus-conformance (set by the CLI)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conformance(info): a Directus conformance check (set by @check)")
+    if not hasattr(config, "workerinput") and not config.option.directus_run_tag:
+        config.option.directus_run_tag = new_run_tag()  # workers receive the controller's options
+
+
+def option_values(config: pytest.Config) -> dict[str, Any]:
+    o = config.option
+    return {
+        "base_url": getattr(o, "base_url", None),
+        "admin_token": o.admin_token,
+        "admin_email": o.admin_email,
+        "admin_password": o.admin_password,
+        "session_grace_period": o.session_grace_period,
+        "refresh_ttl": o.refresh_ttl,
+        "max_wait": o.max_wait,
+        "embedded": o.embedded_target,
+    }
+
+
+def configured_target(config: pytest.Config) -> Target | None:
+    return resolve_target(option_values(config), os.environ)
+
+
+def shared_dir(config: pytest.Config) -> Path:
+    """A directory all xdist workers of this run share, keyed by the run tag."""
+    path = Path(tempfile.gettempdir()) / f"directus-conformance-{config.option.directus_run_tag}"
+    path.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
+def loader_for(config: pytest.Config, target: Target) -> Loader:
+    fixture_file = config.option.directus_fixture
+    admin = Admin(DirectusClient(target.base_url, verify=target.verify), target.admin)
+    return Loader(admin, load_fixture(Path(fixture_file) if fixture_file else None), config.option.directus_run_tag)
+
+
+# --- fixtures -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    """The Directus under test."""
+    try:
+        found = configured_target(pytestconfig)
+    except ConfigError as error:
+        pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
+    if found is None:
+        pytest.exit(
+            "no Directus target: give --base-url URL (or DIRECTUS_URL), or use `directus-conformance run`"
+            " to boot the embedded one",
+            returncode=pytest.ExitCode.USAGE_ERROR,
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def directus(target: Target) -> Iterator[DirectusClient]:
+    """A stateless client for the target (every request carries exactly the credentials a check gives it)."""
+    with DirectusClient(
+        target.base_url,
+        verify=target.verify,
+        refresh_cookie=target.refresh_cookie,
+        session_cookie=target.session_cookie,
+    ) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def cast(pytestconfig: pytest.Config, target: Target) -> Cast:
+    """The seeded cast, seeded once per run: the first process to get here seeds, the others read its handle."""
+    directory = shared_dir(pytestconfig)
+    handle = directory / "cast.json"
+    with FileLock(str(directory / "seed.lock")):
+        if handle.exists():
+            return Cast.from_json(handle.read_text())
+        (directory / "seed-started").touch()  # the controller cleans even if the seed stops half-way
+        try:
+            seeded = loader_for(pytestconfig, target).seed()
+        except TargetError as error:
+            pytest.exit(f"cannot seed the target: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
+        handle.write_text(seeded.to_json())
+        handle.chmod(0o600)
+        return seeded
+
+
+@pytest.fixture(scope="session")
+def loader(pytestconfig: pytest.Config, target: Target) -> Loader:
+    return loader_for(pytestconfig, target)
+
+
+@pytest.fixture
+def throwaway(cast: Cast, loader: Loader) -> Iterator[Callable[[], Persona]]:
+    """A factory of throwaway members (deleted after the check) for checks that change a user's state."""
+    created: list[Persona] = []
+
+    def make() -> Persona:
+        persona = loader.create_throwaway(cast.member_role_id)
+        created.append(persona)
+        return persona
+
+    yield make
+    for persona in created:
+        loader.delete_user(persona.id)
+
+
+@pytest.fixture(autouse=True)
+def _conformance_check(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Expose the running check's metadata (for failure messages) and SKIP checks the target's version predates."""
+    info = check_info(request.node)
+    if info is None:
+        yield
+        return
+    if info.requires:
+        reason = missing_feature_reason(info.requires, request.getfixturevalue("cast").facts.version)
+        if reason:
+            pytest.skip(reason)
+    token = current_check.set(info)
+    try:
+        yield
+    finally:
+        current_check.reset(token)
+
+
+def check_info(item: pytest.Item | pytest.Node) -> CheckInfo | None:
+    marker = item.get_closest_marker("conformance")
+    return marker.args[0] if marker else None
+
+
+# --- reporting ----------------------------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        info = check_info(item)
+        if info:
+            item.user_properties += [
+                ("check_id", info.id),
+                ("level", info.level),
+                ("behaviour", info.behaviour),
+                ("refs", " ".join(info.refs)),
+            ]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
+    """A SHOULD-level check that fails is a finding (reported, not a failure of the run)."""
+    outcome = yield
+    report = outcome.get_result()
+    info = check_info(item)
+    if (
+        info
+        and info.level == "SHOULD"
+        and report.when == "call"
+        and report.failed
+        and call.excinfo is not None
+        and call.excinfo.errisinstance(pytest.fail.Exception)
+    ):
+        report.outcome = "passed"
+        report.user_properties.append((FINDING, str(call.excinfo.value)))
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    if report.when == "call" and any(name == FINDING for name, _ in report.user_properties):
+        return FINDING, "W", ("FINDING", {"yellow": True})
+    return None
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    findings = terminalreporter.stats.get(FINDING, [])
+    if findings:
+        terminalreporter.section("findings (SHOULD-level checks that failed)", yellow=True)
+        for report in findings:
+            message = dict(report.user_properties)[FINDING]
+            terminalreporter.line(f"{report.nodeid}\n{message}\n")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    try:
+        found = configured_target(config)
+    except ConfigError:
+        return []
+    return [f"directus target: {found.base_url} (run tag {config.option.directus_run_tag})"] if found else []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On the controller only: remove everything the run seeded (also after a half-way seed), then the shared dir."""
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    directory = Path(tempfile.gettempdir()) / f"directus-conformance-{config.option.directus_run_tag}"
+    if not (directory / "seed-started").exists():
+        return
+    found = configured_target(config)
+    if found is not None:
+        loader_for(config, found).clean()
+    shutil.rmtree(directory, ignore_errors=True)

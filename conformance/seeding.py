@@ -1,0 +1,347 @@
+"""The seeded-fixture loader: puts the cast of the videos on a target through the REST API, and takes it away.
+
+Everything it creates carries the run tag (collection, role and policy names, user emails), so it never touches
+pre-existing data, two runs against one server do not collide, and `clean` finds exactly what a seed created, even a
+seed that stopped half-way. Seeding converges: run it twice with one tag and the second run only fills the gaps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from conformance.admin import Admin, Facts, TargetError
+from conformance.client import DirectusError
+from conformance.redaction import register_secret
+
+TAG_PATTERN = re.compile(r"^[a-z0-9]{4,16}$")
+DEFAULT_FIXTURE = "cast.yaml"
+
+
+def new_run_tag() -> str:
+    return "dc" + secrets.token_hex(3)
+
+
+def load_fixture(path: Path | None = None) -> dict[str, Any]:
+    """The cast, from the packaged `fixtures/cast.yaml` or a user's file in the same format."""
+    text = path.read_text() if path else files("conformance").joinpath("fixtures", DEFAULT_FIXTURE).read_text()
+    return dict(yaml.safe_load(text))
+
+
+@dataclass(frozen=True)
+class Persona:
+    key: str
+    name: str
+    email: str
+    password: str
+    id: str
+    is_admin: bool
+    static_token: str
+
+
+@dataclass(frozen=True)
+class Cast:
+    """The typed, immutable handle the checks receive: who is who, which posts are whose, and the names used."""
+
+    run_tag: str
+    collection: str
+    member_role: str
+    member_role_id: str
+    member_policy: str | None
+    personas: dict[str, Persona]
+    posts: dict[str, list[int]]
+    facts: Facts
+    ownership_skip_reason: str | None = None
+    titles: dict[int, str] = field(default_factory=dict)
+
+    def names(self) -> dict[str, Any]:
+        """The names actually used on the target, for the report."""
+        return {
+            "run_tag": self.run_tag,
+            "collection": self.collection,
+            "member_role": self.member_role,
+            "member_policy": self.member_policy,
+            "emails": sorted(p.email for p in self.personas.values()),
+        }
+
+    @property
+    def all_posts(self) -> list[int]:
+        return sorted(post for ids in self.posts.values() for post in ids)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Cast:
+        data = json.loads(text)
+        data["personas"] = {k: Persona(**v) for k, v in data["personas"].items()}
+        data["facts"] = Facts(**data["facts"])
+        data["titles"] = {int(k): v for k, v in data["titles"].items()}
+        return cls(**data)
+
+
+def tagged_email(email: str, tag: str) -> str:
+    local, domain = email.split("@", 1)
+    return f"{local}+{tag}@{domain}"
+
+
+class Loader:
+    """Applies and removes a fixture on one target with an admin credential."""
+
+    def __init__(self, admin: Admin, fixture: dict[str, Any], run_tag: str) -> None:
+        if not TAG_PATTERN.match(run_tag):
+            raise TargetError(f"run tag {run_tag!r} must be 4 to 16 lower-case letters or digits")
+        self.admin = admin
+        self.fixture = fixture
+        self.tag = run_tag
+        self.collection = f"{fixture['collection']}_{run_tag}"
+        self.member_role = f"{fixture['member_role']} {run_tag}"
+        self.member_policy = f"{fixture['member_policy']} {run_tag}"
+        self.admin_role = f"{fixture['admin_role']} {run_tag}"
+        self.admin_policy = f"{fixture['admin_policy']} {run_tag}"
+
+    # --- seed ------------------------------------------------------------------------------------------------------
+
+    def seed(self) -> Cast:
+        self.admin.verify()
+        facts = self.admin.facts()
+        if not facts.has_policies:
+            raise TargetError(
+                f"Directus {facts.version} keeps permissions on roles; seeding it is not supported yet "
+                "(11-style payloads would create public permissions there), so nothing was written"
+            )
+        self._ensure_collection()
+        member_policy_id = self._ensure_policy(self.member_policy, admin_access=False, app_access=False)
+        skip_reason = self._ensure_member_permissions(member_policy_id, facts)
+        member_role_id = self._ensure_role(self.member_role, member_policy_id)
+        admin_policy_id = self._ensure_policy(self.admin_policy, admin_access=True, app_access=True)
+        admin_role_id = self._ensure_role(self.admin_role, admin_policy_id)
+        personas = {
+            user["key"]: self._ensure_user(user, admin_role_id if user["role"] == "admin" else member_role_id)
+            for user in self.fixture["users"]
+        }
+        posts, titles = self._ensure_posts(personas)
+        return Cast(
+            self.tag,
+            self.collection,
+            self.member_role,
+            member_role_id,
+            self.member_policy,
+            personas,
+            posts,
+            facts,
+            skip_reason,
+            titles,
+        )
+
+    def _find(self, path: str, **filters: Any) -> list[dict[str, Any]]:
+        params = {f"filter[{k}][_eq]": v for k, v in filters.items()}
+        return list(self.admin.get(path, limit=-1, **params) or [])
+
+    def _ensure_collection(self) -> None:
+        existing = self.admin.call("GET", "/collections", action="list collections") or []
+        if any(c["collection"] == self.collection for c in existing):
+            return
+        self.admin.call(
+            "POST",
+            "/collections",
+            action=f"create collection {self.collection}",
+            json={
+                "collection": self.collection,
+                "schema": {},
+                "meta": {"note": f"directus-conformance run {self.tag}"},
+                "fields": [
+                    {
+                        "field": "id",
+                        "type": "integer",
+                        "meta": {"hidden": True},
+                        "schema": {"is_primary_key": True, "has_auto_increment": True},
+                    },
+                    {"field": "title", "type": "string", "meta": {}, "schema": {}},
+                ],
+            },
+        )
+        self.admin.call(
+            "POST",
+            f"/fields/{self.collection}",
+            action="create field author",
+            json={
+                "field": "author",
+                "type": "uuid",
+                "meta": {"special": ["m2o"], "interface": "select-dropdown-m2o"},
+                "schema": {},
+            },
+        )
+        self.admin.call(
+            "POST",
+            "/relations",
+            action="create relation author → directus_users",
+            json={
+                "collection": self.collection,
+                "field": "author",
+                "related_collection": "directus_users",
+                "schema": {"on_delete": "SET NULL"},
+            },
+        )
+
+    def _ensure_policy(self, name: str, *, admin_access: bool, app_access: bool) -> str:
+        found = self._find("/policies", name=name)
+        if found:
+            return str(found[0]["id"])
+        created = self.admin.call(
+            "POST",
+            "/policies",
+            action=f"create policy {name}",
+            json={
+                "name": name,
+                "admin_access": admin_access,
+                "app_access": app_access,
+                "icon": "badge",
+                "description": f"directus-conformance run {self.tag}",
+            },
+        )
+        return str(created["id"])
+
+    def _ensure_member_permissions(self, policy_id: str, facts: Facts) -> str | None:
+        """Read / update / delete where author = $CURRENT_USER; on an unlicensed 12.x, record why not instead."""
+        if not facts.custom_rules_enabled:
+            return facts.custom_rules_note
+        existing = {p["action"] for p in self._find("/permissions", policy=policy_id, collection=self.collection)}
+        for rule in self.fixture["member_permissions"]:
+            if rule["action"] in existing:
+                continue
+            try:
+                self.admin.call(
+                    "POST",
+                    "/permissions",
+                    action=f"create {rule['action']} permission",
+                    json={
+                        "policy": policy_id,
+                        "collection": self.collection,
+                        "action": rule["action"],
+                        "fields": ["*"],
+                        "permissions": rule.get("filter") or {},
+                    },
+                )
+            except DirectusError as error:
+                if error.code == "RESOURCE_RESTRICTED":
+                    return f"the target refused the filter rule author = $CURRENT_USER ({error.code})"
+                raise
+        return None
+
+    def _ensure_role(self, name: str, policy_id: str) -> str:
+        found = self._find("/roles", name=name)
+        if found:
+            role_id = str(found[0]["id"])
+        else:
+            role_id = str(
+                self.admin.call(
+                    "POST",
+                    "/roles",
+                    action=f"create role {name}",
+                    json={"name": name, "icon": "group", "description": f"directus-conformance run {self.tag}"},
+                )["id"]
+            )
+        if not self._find("/access", role=role_id, policy=policy_id):
+            self.admin.call(
+                "POST", "/access", action=f"attach policy to role {name}", json={"role": role_id, "policy": policy_id}
+            )
+        return role_id
+
+    def _ensure_user(self, user: dict[str, Any], role_id: str) -> Persona:
+        """Create the user, or converge an existing one (a new password: passwords are never stored)."""
+        email = tagged_email(user["email"], self.tag)
+        password = secrets.token_urlsafe(18)
+        static_token = f"dc-{self.tag}-{secrets.token_urlsafe(24)}"
+        register_secret(password, static_token)
+        payload = {
+            "email": email,
+            "password": password,
+            "role": role_id,
+            "first_name": user["first_name"],
+            "last_name": f"({self.tag})",
+            "status": "active",
+            "token": static_token,
+        }
+        found = self._find("/users", email=email)
+        if found:
+            user_id = str(found[0]["id"])
+            self.admin.call("PATCH", f"/users/{user_id}", action=f"update user {email}", json=payload)
+        else:
+            user_id = str(self.admin.call("POST", "/users", action=f"create user {email}", json=payload)["id"])
+        return Persona(
+            user["key"], user["first_name"], email, password, user_id, user.get("role") == "admin", static_token
+        )
+
+    def _ensure_posts(self, personas: dict[str, Persona]) -> tuple[dict[str, list[int]], dict[int, str]]:
+        existing = {p["title"]: p for p in self.admin.get(f"/items/{self.collection}", limit=-1) or []}
+        posts: dict[str, list[int]] = {key: [] for key in personas}
+        titles: dict[int, str] = {}
+        for post in self.fixture["posts"]:
+            author = personas[post["author"]]
+            item = existing.get(post["title"])
+            if item is None or item.get("author") != author.id:
+                payload = {"title": post["title"], "author": author.id}
+                if item is None:
+                    item = self.admin.call("POST", f"/items/{self.collection}", action="create post", json=payload)
+                else:
+                    item = self.admin.call(
+                        "PATCH", f"/items/{self.collection}/{item['id']}", action="fix post", json=payload
+                    )
+            assert item is not None
+            posts[post["author"]].append(int(item["id"]))
+            titles[int(item["id"])] = post["title"]
+        return posts, titles
+
+    def create_throwaway(self, role_id: str) -> Persona:
+        """A member nobody else uses, for checks that change a user's state (static token, status, TFA, password)."""
+        key = f"throwaway{secrets.token_hex(4)}"
+        return self._ensure_user({"key": key, "first_name": "Throwaway", "email": f"{key}@example.com"}, role_id)
+
+    def delete_user(self, user_id: str) -> None:
+        self.admin.call("DELETE", f"/users/{user_id}", action="delete throwaway user")
+
+    # --- clean -----------------------------------------------------------------------------------------------------
+
+    def clean(self) -> list[str]:
+        """Remove everything carrying this run tag, in reverse dependency order; returns what was removed."""
+        removed: list[str] = []
+        for user in self._tagged_users():
+            self.admin.call("DELETE", f"/users/{user['id']}", action=f"delete user {user['email']}")
+            removed.append(f"user {user['email']}")
+        for name in (self.member_role, self.admin_role):
+            for role in self._find("/roles", name=name):
+                self._delete_access(role=role["id"])
+                self.admin.call("DELETE", f"/roles/{role['id']}", action=f"delete role {name}")
+                removed.append(f"role {name}")
+        for name in (self.member_policy, self.admin_policy):
+            for policy in self._find("/policies", name=name):
+                for permission in self._find("/permissions", policy=policy["id"]):
+                    self.admin.call("DELETE", f"/permissions/{permission['id']}", action="delete permission")
+                    removed.append(f"permission {permission['action']} on {permission['collection']}")
+                self._delete_access(policy=policy["id"])
+                self.admin.call("DELETE", f"/policies/{policy['id']}", action=f"delete policy {name}")
+                removed.append(f"policy {name}")
+        collections = self.admin.call("GET", "/collections", action="list collections") or []
+        if any(c["collection"] == self.collection for c in collections):
+            self.admin.call("DELETE", f"/collections/{self.collection}", action=f"delete collection {self.collection}")
+            removed.append(f"collection {self.collection}")
+        return removed
+
+    def _tagged_users(self) -> Iterator[dict[str, Any]]:
+        suffix = f"+{self.tag}@"
+        for user in self.admin.get("/users", limit=-1, fields="id,email", **{"filter[email][_contains]": suffix}):
+            if suffix in (user.get("email") or ""):
+                yield user
+
+    def _delete_access(self, **filters: str) -> None:
+        for access in self._find("/access", **filters):
+            self.admin.call("DELETE", f"/access/{access['id']}", action="delete access")
