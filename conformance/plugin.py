@@ -68,8 +68,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "conformance(info): a Directus conformance check (set by @check)")
-    if not hasattr(config, "workerinput") and not config.option.directus_run_tag:
-        config.option.directus_run_tag = new_run_tag()  # workers receive the controller's options
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        config.option.directus_run_tag = workerinput["directus_run_tag"]
+    elif not config.option.directus_run_tag:
+        config.option.directus_run_tag = new_run_tag()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker uses the controller's run tag, so they share one seed."""
+    node.workerinput["directus_run_tag"] = node.config.option.directus_run_tag
 
 
 def option_values(config: pytest.Config) -> dict[str, Any]:
@@ -92,7 +101,7 @@ def configured_target(config: pytest.Config) -> Target | None:
 
 def shared_dir(config: pytest.Config) -> Path:
     """A directory all xdist workers of this run share, keyed by the run tag."""
-    path = Path(tempfile.gettempdir()) / f"directus-conformance-{config.option.directus_run_tag}"
+    path = Path(tempfile.gettempdir()) / f"directus-conformance-run-{config.option.directus_run_tag}"
     path.mkdir(mode=0o700, exist_ok=True)
     return path
 
@@ -256,8 +265,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if hasattr(config, "workerinput"):
         return
-    directory = Path(tempfile.gettempdir()) / f"directus-conformance-{config.option.directus_run_tag}"
+    directory = shared_dir(config)
     if not (directory / "seed-started").exists():
+        shutil.rmtree(directory, ignore_errors=True)
         return
     found = configured_target(config)
     if found is not None:

@@ -47,3 +47,19 @@ def expect_user(response: httpx.Response, persona: Persona, how: str) -> None:
 
 def list_posts(directus: DirectusClient, cast: Cast, headers: dict[str, str], **params: str) -> httpx.Response:
     return directus.request("GET", f"/items/{cast.collection}", headers=headers, params={"limit": "-1", **params})
+
+
+def refresh_secret(result: Login, mode: Mode) -> str | None:
+    """The refresh credential a login or refresh handed out: the body token (json) or the cookie value."""
+    if mode == "json":
+        return result.refresh_token
+    return result.cookie.value if result.cookie else None
+
+
+def refresh_with(directus: DirectusClient, mode: Mode, secret: str | None) -> Login:
+    """Refresh with a credential where its mode carries it: the body (json) or the cookie (cookie, session)."""
+    return directus.refresh(mode, refresh_token=secret if mode == "json" else None, cookie=secret)
+
+
+def logout_with(directus: DirectusClient, mode: Mode, secret: str) -> httpx.Response:
+    return directus.logout(mode, refresh_token=secret if mode == "json" else None, cookie=secret)

@@ -1,0 +1,71 @@
+"""Tokens the target did not issue, or issued and then altered or let expire, are refused with the right code."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from typing import Any
+
+import jwt
+import pytest
+
+from conformance.checks.steps import login
+from conformance.client import DirectusClient, bearer
+from conformance.config import Target
+from conformance.evidence import expect_status
+from conformance.registry import check
+from conformance.seeding import Cast
+
+BEHAVIOUR = "Bad tokens are refused"
+ACCOUNTABILITY = "api/src/utils/get-accountability-for-token.ts"
+ERRORS = "/guides/connect/errors"
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    return dict(jwt.decode(token, options={"verify_signature": False}))
+
+
+def forge(token: str, how: str) -> str:
+    """A token the target issued, altered: re-signed with another key, `alg: none`, or claims edited in place."""
+    claims = claims_of(token)
+    if how == "re-signed with another key":
+        return jwt.encode(claims, secrets.token_hex(32), algorithm="HS256")
+    if how == "alg none":
+        return jwt.encode(claims, None, algorithm="none")
+    header, _, signature = token.split(".")
+    edited = base64.urlsafe_b64encode(json.dumps({**claims, "admin_access": True}).encode()).rstrip(b"=").decode()
+    return f"{header}.{edited}.{signature}"
+
+
+@check("BADTOKEN-UNKNOWN-401", level="MUST", refs=(ACCOUNTABILITY, ERRORS),
+       title="A token that matches no user (garbage, or an unknown static token) is refused with 401 "
+             "INVALID_CREDENTIALS")
+@pytest.mark.parametrize("token", ["garbage", "unknown static token"])
+def test_unknown_token_is_refused(directus: DirectusClient, cast: Cast, token: str) -> None:
+    value = "not-a-token" if token == "garbage" else secrets.token_urlsafe(32)
+    expect_status(directus.request("GET", "/users/me", headers=bearer(value)), 401, "INVALID_CREDENTIALS")
+
+
+@check("BADTOKEN-FORGED-403", level="MUST", refs=(ACCOUNTABILITY, ERRORS, "v5.0.0-9.1.1", "v5.0.0-9.1.2"),
+       title="A token issued by the target but re-signed, unsigned (alg none) or with edited claims is refused "
+             "with 403 INVALID_TOKEN")
+@pytest.mark.parametrize("how", ["re-signed with another key", "alg none", "claims edited (admin_access)"])
+def test_forged_token_is_refused(directus: DirectusClient, cast: Cast, how: str) -> None:
+    token = login(directus, cast.personas["mike"]).access_token
+    assert token is not None
+    response = directus.request("GET", f"/items/{cast.collection}", headers=bearer(forge(token, how)))
+    expect_status(response, 403, "INVALID_TOKEN", why=f"a token {how}")
+
+
+@check("BADTOKEN-EXPIRED-401", level="MUST", refs=(ACCOUNTABILITY, ERRORS, "v5.0.0-9.2.1"),
+       title="An expired access token is refused with 401 TOKEN_EXPIRED")
+def test_expired_token_is_refused(directus: DirectusClient, cast: Cast, target: Target) -> None:
+    token = login(directus, cast.personas["mike"]).access_token
+    assert token is not None
+    wait = claims_of(token)["exp"] - time.time() + 1.0
+    if wait > target.max_wait_s:
+        pytest.skip(f"the access token expires in {wait:.0f} s, beyond --max-wait {target.max_wait_s:.0f} s")
+    time.sleep(max(wait, 0))
+    expect_status(directus.request("GET", "/users/me", headers=bearer(token)), 401, "TOKEN_EXPIRED")

@@ -1,0 +1,70 @@
+"""Logout answers 204 with no body, and the refresh token or session it ends is refused afterwards."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from conformance.checks.steps import login, logout_with, refresh_secret, refresh_with, whoami
+from conformance.client import DirectusClient, Mode, bearer, set_cookies
+from conformance.evidence import expect, expect_status
+from conformance.registry import check
+from conformance.seeding import Cast
+
+BEHAVIOUR = "Logout"
+CONTROLLER = "api/src/controllers/auth.ts"
+TOKENS_DOCS = "/guides/auth/tokens-cookies"
+MODES: list[Mode] = ["json", "cookie", "session"]
+
+
+def log_in_and_out(directus: DirectusClient, cast: Cast, mode: Mode) -> tuple[str, httpx.Response]:
+    """Log Carmen in, log her out in the same mode; return the refresh credential and the logout response."""
+    secret = refresh_secret(login(directus, cast.personas["carmen"], mode), mode)
+    expect(secret is not None, f"a refresh credential from the {mode} login")
+    assert secret is not None
+    return secret, logout_with(directus, mode, secret)
+
+
+@check("LOGOUT-204", level="MUST", refs=(CONTROLLER, "api/src/middleware/respond.ts", TOKENS_DOCS),
+       title="Logout answers 204 No Content with an empty body")
+@pytest.mark.parametrize("mode", MODES)
+def test_logout_answers_204(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
+    _, response = log_in_and_out(directus, cast, mode)
+    expect_status(response, 204)
+    expect(response.content == b"", "an empty body", response)
+
+
+@check("LOGOUT-REVOKES", level="MUST", refs=(CONTROLLER, TOKENS_DOCS, "v5.0.0-7.4.1", "v5.0.0-10.4.9"),
+       title="After logout, the refresh token (json, cookie) or the session cookie (session) is refused with 401")
+@pytest.mark.parametrize("mode", MODES)
+def test_logout_revokes(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
+    secret, response = log_in_and_out(directus, cast, mode)
+    expect_status(response, 204)
+    if mode == "session":
+        expect_status(whoami(directus, directus.session_headers(secret)), 401, "INVALID_CREDENTIALS",
+                      why="the session cookie after logout")
+    refreshed = refresh_with(directus, mode, secret)
+    expect_status(refreshed.response, 401, "INVALID_CREDENTIALS", why="a refresh with the logged-out credential")
+
+
+@check("LOGOUT-CLEARS-COOKIE", level="MUST", refs=(CONTROLLER, "v5.0.0-7.4.1"),
+       title="Logout clears the refresh or session cookie (empty value or expired)")
+@pytest.mark.parametrize("mode", ["cookie", "session"])
+def test_logout_clears_cookie(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
+    _, response = log_in_and_out(directus, cast, mode)
+    name = directus.refresh_cookie if mode == "cookie" else directus.session_cookie
+    cleared = set_cookies(response).get(name)
+    expect(cleared is not None and cleared.is_cleared, f"a Set-Cookie that empties or expires {name}",
+           response)
+
+
+@check("LOGOUT-ENDS-ACCESS-TOKEN", level="SHOULD", refs=(TOKENS_DOCS, "v5.0.0-7.4.1"),
+       title="After a json logout, the access token issued with the refresh token no longer works")
+def test_logout_ends_access_token(directus: DirectusClient, cast: Cast) -> None:
+    carmen = cast.personas["carmen"]
+    result = login(directus, carmen, "json")
+    assert result.access_token is not None and result.refresh_token is not None
+    expect_status(directus.logout("json", refresh_token=result.refresh_token), 204)
+    expect_status(whoami(directus, bearer(result.access_token)), 401,
+                  why="a logged-out session's access token should stop working (Directus documents that it stays "
+                      "valid until it expires)")

@@ -1,0 +1,78 @@
+"""Refresh tokens are single-use: a rotated token is refused, its successor works."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+import pytest
+
+from conformance.checks.steps import expect_user, login, refresh_secret, refresh_with, whoami
+from conformance.client import DirectusClient, Mode, bearer
+from conformance.config import Target
+from conformance.evidence import expect, expect_status
+from conformance.registry import check
+from conformance.seeding import Cast
+
+BEHAVIOUR = "Refresh tokens are single-use"
+SERVICE = "api/src/services/authentication.ts"
+CONTROLLER = "api/src/controllers/auth.ts"
+TOKENS_DOCS = "/guides/auth/tokens-cookies"
+
+
+@check("REFRESH-SINGLE-USE", level="MUST", refs=(SERVICE, TOKENS_DOCS, "v5.0.0-10.4.5", "v5.0.0-7.2.4"),
+       title="After a refresh, the old refresh token is refused with 401 INVALID_CREDENTIALS and the successor, "
+             "which differs from it, works")
+@pytest.mark.parametrize("mode", ["json", "cookie"])
+def test_rotated_refresh_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
+    beth = cast.personas["beth"]
+    old = refresh_secret(login(directus, beth, mode), mode)
+    expect(old is not None, f"a refresh credential from the {mode} login")
+    rotated = refresh_with(directus, mode, old)
+    expect_status(rotated.response, 200, why="the first refresh works")
+    successor = refresh_secret(rotated, mode)
+    expect(successor is not None and successor != old, "a new refresh credential, different from the old one",
+           rotated.response)
+    assert rotated.access_token is not None
+    expect_user(whoami(directus, bearer(rotated.access_token)), beth, "the refreshed access token")
+    replay = refresh_with(directus, mode, old)
+    expect_status(replay.response, 401, "INVALID_CREDENTIALS", why="a refresh token that was already used")
+    again = refresh_with(directus, mode, successor)
+    expect_status(again.response, 200, why="the successor still works after the replay was refused")
+
+
+@check("REFRESH-SESSION-ROTATES", level="MUST", requires="session_grace_period",
+       refs=(SERVICE, "/configuration/security-limits", "v5.0.0-7.2.4"),
+       title="After a session refresh, the old session cookie is refused with 401 once the grace period has "
+             "passed, and the new one works")
+def test_rotated_session_cookie_is_refused_after_grace(directus: DirectusClient, cast: Cast, target: Target) -> None:
+    beth = cast.personas["beth"]
+    old = refresh_secret(login(directus, beth, "session"), "session")
+    rotated = directus.refresh("session", cookie=old)
+    expect_status(rotated.response, 200, why="the session refresh works")
+    new = refresh_secret(rotated, "session")
+    expect(new is not None and new != old, "a new session cookie, different from the old one", rotated.response)
+    assert old is not None and new is not None
+    wait = target.session_grace_period_s + 1.0
+    if wait > target.max_wait_s:
+        pytest.skip(f"the grace period ({target.session_grace_period_s:.0f} s) exceeds --max-wait")
+    time.sleep(wait)
+    expect_status(whoami(directus, directus.session_headers(old)), 401, "INVALID_CREDENTIALS",
+                  why=f"the old session cookie, {wait:.0f} s after the refresh (grace period "
+                      f"{target.session_grace_period_s:.0f} s)")
+    expect_user(whoami(directus, directus.session_headers(new)), beth, "the new session cookie")
+
+
+@check("REFRESH-NO-TOKEN-400", level="MUST", refs=(CONTROLLER,),
+       title="A refresh without any refresh token is refused with 400 INVALID_PAYLOAD")
+@pytest.mark.parametrize("mode", ["json", "cookie", "session"])
+def test_refresh_without_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
+    expect_status(directus.refresh(mode).response, 400, "INVALID_PAYLOAD")
+
+
+@check("REFRESH-UNKNOWN-401", level="MUST", refs=(SERVICE,),
+       title="A refresh token the target never issued is refused with 401 INVALID_CREDENTIALS")
+@pytest.mark.parametrize("mode", ["json", "cookie"])
+def test_unknown_refresh_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
+    made_up = secrets.token_urlsafe(48)
+    expect_status(refresh_with(directus, mode, made_up).response, 401, "INVALID_CREDENTIALS")

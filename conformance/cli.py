@@ -1,0 +1,218 @@
+"""`directus-conformance`: run the suites, serve the embedded Directus, seed / clean a target, list the checks.
+
+Exit codes: 0 conformant, 1 non-conformant, 2 configuration or target error (one line saying what to do).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+
+from conformance import __version__
+from conformance.admin import Admin, TargetError
+from conformance.client import DirectusClient
+from conformance.config import AdminCredentials, ConfigError, Target, resolve_target
+from conformance.console import console
+from conformance.embedded import DEFAULT_VERSION, SUPPORTED_VERSIONS, EmbeddedDirectus, EmbeddedError
+from conformance.embedded.install import InstallError
+from conformance.redaction import register_secret
+from conformance.registry import load_all_checks
+from conformance.seeding import Loader, load_fixture, new_run_tag
+
+EXIT_OK, EXIT_NONCONFORMANT, EXIT_CONFIG = 0, 1, 2
+DEFAULT_WORKERS = 4
+
+
+class UsageProblem(Exception):
+    """A problem the user fixes by changing how they call us; printed as one line, exit 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, pytest_args = parse(list(sys.argv[1:] if argv is None else argv))
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        return int(args.handler(args, pytest_args))
+    except (ConfigError, TargetError, EmbeddedError, InstallError, UsageProblem) as error:
+        console.print(f"[red]error:[/red] {error}")
+        return EXIT_CONFIG
+    except httpx.TransportError as error:
+        console.print(f"[red]error:[/red] cannot reach the target ({type(error).__name__}): check the base URL")
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        return EXIT_CONFIG
+
+
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Our arguments, and those after `--`, which go to pytest."""
+    pytest_args: list[str] = []
+    if "--" in argv:
+        split = argv.index("--")
+        argv, pytest_args = argv[:split], argv[split + 1 :]
+    parser = argparse.ArgumentParser(prog="directus-conformance", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"directus-conformance {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the conformance suites (embedded Directus when no --base-url)")
+    _target_options(run)
+    _embedded_options(run)
+    run.add_argument("--reports", type=Path, default=Path("reports"), help="reports directory (default reports/)")
+    run.add_argument("-n", "--workers", default=str(DEFAULT_WORKERS), help="parallel workers (pytest-xdist), 0 = off")
+    run.set_defaults(handler=run_command)
+
+    serve = commands.add_parser("serve", help="boot the embedded Directus and keep it up until SIGINT/SIGTERM")
+    _embedded_options(serve)
+    serve.set_defaults(handler=serve_command)
+
+    for name, handler, help_text in (("seed", seed_command, "put the cast on a target"),
+                                     ("clean", clean_command, "remove what a seed with this run tag created")):
+        sub = commands.add_parser(name, help=help_text)
+        _target_options(sub)
+        sub.set_defaults(handler=handler)
+
+    checks = commands.add_parser("checks", help="print the catalogue of checks")
+    checks.add_argument("--format", choices=("md", "json"), default="md")
+    checks.set_defaults(handler=checks_command)
+    return parser.parse_args(argv), pytest_args
+
+
+def _target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--base-url", help="Directus base URL (env DIRECTUS_URL)")
+    parser.add_argument("--admin-token", help="admin static token (env DIRECTUS_ADMIN_TOKEN)")
+    parser.add_argument("--admin-email", help="admin email (env DIRECTUS_ADMIN_EMAIL)")
+    parser.add_argument("--admin-password", help="admin password (env DIRECTUS_ADMIN_PASSWORD)")
+    parser.add_argument("--run-tag", help="tag namespacing what the run creates (default: random)")
+    parser.add_argument("--fixture-file", type=Path, help="a cast file in the format of fixtures/cast.yaml")
+    parser.add_argument("--session-grace-period", type=float, help="the target's SESSION_REFRESH_GRACE_PERIOD (s)")
+    parser.add_argument("--max-wait", type=float, help="longest wait for a token to expire (s, default 30)")
+
+
+def _embedded_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--directus-version", default=DEFAULT_VERSION, choices=SUPPORTED_VERSIONS,
+                        help=f"embedded Directus version (default {DEFAULT_VERSION})")
+
+
+# --- commands -----------------------------------------------------------------------------------------------------
+
+
+def run_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    target = resolve_target(vars(args), os.environ)
+    if target is not None:
+        return run_suites(target, args, pytest_args)
+    with EmbeddedDirectus(args.directus_version) as server:
+        return run_suites(embedded_target(server), args, pytest_args)
+
+
+def embedded_target(server: EmbeddedDirectus) -> Target:
+    settings = server.settings
+    register_secret(settings.admin_password, settings.admin_token)
+    return Target(base_url=settings.base_url, admin=AdminCredentials(token=settings.admin_token), name="embedded",
+                  embedded=True, session_grace_period_s=settings.session_refresh_grace_period_s,
+                  refresh_ttl_s=settings.refresh_token_ttl_s)
+
+
+def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str]) -> int:
+    """Check the admin credential first (a clear exit 2), then run pytest over the checks with the reports."""
+    import pytest
+
+    with DirectusClient(target.base_url) as client:
+        Admin(client, target.admin).verify()
+    reports: Path = args.reports
+    shutil.rmtree(reports / "allure-results", ignore_errors=True)  # not --clean-alluredir: it races under xdist
+    reports.mkdir(parents=True, exist_ok=True)
+    _export_admin(target.admin)
+    options = ["--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q", "-rfEs",
+               f"--junitxml={reports / 'junit.xml'}", f"--alluredir={reports / 'allure-results'}",
+               "--base-url", target.base_url, "--run-tag", args.run_tag or new_run_tag(),
+               "--session-grace-period", str(target.session_grace_period_s)]
+    if target.refresh_ttl_s is not None:
+        options += ["--refresh-ttl", str(target.refresh_ttl_s)]
+    if args.max_wait is not None:
+        options += ["--max-wait", str(args.max_wait)]
+    if target.embedded:
+        options.append("--embedded-target")
+    if args.fixture_file:
+        options += ["--fixture-file", str(args.fixture_file)]
+    if args.workers not in ("0", "1"):
+        options += ["-n", args.workers]
+    started = time.monotonic()
+    code = pytest.main(options + pytest_args)
+    console.print(f"reports in {reports}/ ({time.monotonic() - started:.1f} s)")
+    return {0: EXIT_OK, 1: EXIT_NONCONFORMANT}.get(int(code), EXIT_CONFIG)
+
+
+def _export_admin(admin: AdminCredentials) -> None:
+    """Hand the admin credential to pytest through the environment, never through argv (visible in `ps`)."""
+    for variable, value in (("DIRECTUS_ADMIN_TOKEN", admin.token), ("DIRECTUS_ADMIN_EMAIL", admin.email),
+                            ("DIRECTUS_ADMIN_PASSWORD", admin.password)):
+        if value:
+            os.environ[variable] = value
+
+
+def serve_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    with EmbeddedDirectus(args.directus_version) as server:
+        print(json.dumps(server.settings.public_facts()), flush=True)
+        console.print(f"Directus {server.version} is up at {server.settings.base_url} (PID {server.pid}); "
+                      "Ctrl-C or SIGTERM stops it")
+        while server.process is not None and server.process.poll() is None:
+            time.sleep(0.5)
+        raise EmbeddedError(f"Directus exited unexpectedly (code {server.process.returncode if server.process else '?'})")
+
+
+@contextmanager
+def _loader(args: argparse.Namespace) -> Iterator[Loader]:
+    target = resolve_target(vars(args), os.environ)
+    if target is None:
+        raise UsageProblem("give --base-url (or DIRECTUS_URL) of the target")
+    if not args.run_tag:
+        raise UsageProblem("give --run-tag: it names what the seed creates, and what clean removes")
+    with DirectusClient(target.base_url) as client:
+        yield Loader(Admin(client, target.admin), load_fixture(args.fixture_file), args.run_tag)
+
+
+def seed_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    with _loader(args) as loader:
+        cast = loader.seed()
+    print(json.dumps({**cast.names(), "version": cast.facts.version, "posts": cast.posts}))
+    return EXIT_OK
+
+
+def clean_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    with _loader(args) as loader:
+        removed = loader.clean()
+    print(json.dumps({"run_tag": args.run_tag, "removed": removed}))
+    return EXIT_OK
+
+
+def checks_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    catalogue = load_all_checks()
+    if args.format == "json":
+        rows: list[dict[str, Any]] = [
+            {"id": c.id, "level": c.level, "title": c.title, "behaviour": c.behaviour, "refs": list(c.refs),
+             "requires": c.requires} for c in catalogue.values()]
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    print("| ID | level | behaviour | title | refs |\n|---|---|---|---|---|")
+    for c in catalogue.values():
+        print(f"| `{c.id}` | {c.level} | {c.behaviour} | {c.title} | {', '.join(c.refs)} |")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
