@@ -80,8 +80,10 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     _embedded_options(serve)
     serve.set_defaults(handler=serve_command)
 
-    for name, handler, help_text in (("seed", seed_command, "put the cast on a target"),
-                                     ("clean", clean_command, "remove what a seed with this run tag created")):
+    for name, handler, help_text in (
+        ("seed", seed_command, "put the cast on a target"),
+        ("clean", clean_command, "remove what a seed with this run tag created"),
+    ):
         sub = commands.add_parser(name, help=help_text)
         _target_options(sub)
         sub.set_defaults(handler=handler)
@@ -104,8 +106,12 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _embedded_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--directus-version", default=DEFAULT_VERSION, choices=SUPPORTED_VERSIONS,
-                        help=f"embedded Directus version (default {DEFAULT_VERSION})")
+    parser.add_argument(
+        "--directus-version",
+        default=DEFAULT_VERSION,
+        choices=SUPPORTED_VERSIONS,
+        help=f"embedded Directus version (default {DEFAULT_VERSION})",
+    )
 
 
 # --- commands -----------------------------------------------------------------------------------------------------
@@ -122,9 +128,14 @@ def run_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
 def embedded_target(server: EmbeddedDirectus) -> Target:
     settings = server.settings
     register_secret(settings.admin_password, settings.admin_token)
-    return Target(base_url=settings.base_url, admin=AdminCredentials(token=settings.admin_token), name="embedded",
-                  embedded=True, session_grace_period_s=settings.session_refresh_grace_period_s,
-                  refresh_ttl_s=settings.refresh_token_ttl_s)
+    return Target(
+        base_url=settings.base_url,
+        admin=AdminCredentials(token=settings.admin_token),
+        name="embedded",
+        embedded=True,
+        session_grace_period_s=settings.session_refresh_grace_period_s,
+        refresh_ttl_s=settings.refresh_token_ttl_s,
+    )
 
 
 def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str]) -> int:
@@ -137,10 +148,22 @@ def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str])
     shutil.rmtree(reports / "allure-results", ignore_errors=True)  # not --clean-alluredir: it races under xdist
     reports.mkdir(parents=True, exist_ok=True)
     _export_admin(target.admin)
-    options = ["--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-q", "-rfEs",
-               f"--junitxml={reports / 'junit.xml'}", f"--alluredir={reports / 'allure-results'}",
-               "--base-url", target.base_url, "--run-tag", args.run_tag or new_run_tag(),
-               "--session-grace-period", str(target.session_grace_period_s)]
+    options = [
+        "--pyargs",
+        "conformance.checks",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-rfEs",
+        f"--junitxml={reports / 'junit.xml'}",
+        f"--alluredir={reports / 'allure-results'}",
+        "--base-url",
+        target.base_url,
+        "--run-tag",
+        args.run_tag or new_run_tag(),
+        "--session-grace-period",
+        str(target.session_grace_period_s),
+    ]
     if target.refresh_ttl_s is not None:
         options += ["--refresh-ttl", str(target.refresh_ttl_s)]
     if args.max_wait is not None:
@@ -159,8 +182,11 @@ def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str])
 
 def _export_admin(admin: AdminCredentials) -> None:
     """Hand the admin credential to pytest through the environment, never through argv (visible in `ps`)."""
-    for variable, value in (("DIRECTUS_ADMIN_TOKEN", admin.token), ("DIRECTUS_ADMIN_EMAIL", admin.email),
-                            ("DIRECTUS_ADMIN_PASSWORD", admin.password)):
+    for variable, value in (
+        ("DIRECTUS_ADMIN_TOKEN", admin.token),
+        ("DIRECTUS_ADMIN_EMAIL", admin.email),
+        ("DIRECTUS_ADMIN_PASSWORD", admin.password),
+    ):
         if value:
             os.environ[variable] = value
 
@@ -168,11 +194,15 @@ def _export_admin(admin: AdminCredentials) -> None:
 def serve_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
     with EmbeddedDirectus(args.directus_version) as server:
         print(json.dumps(server.settings.public_facts()), flush=True)
-        console.print(f"Directus {server.version} is up at {server.settings.base_url} (PID {server.pid}); "
-                      "Ctrl-C or SIGTERM stops it")
+        console.print(
+            f"Directus {server.version} is up at {server.settings.base_url} (PID {server.pid}); "
+            "Ctrl-C or SIGTERM stops it"
+        )
         while server.process is not None and server.process.poll() is None:
             time.sleep(0.5)
-        raise EmbeddedError(f"Directus exited unexpectedly (code {server.process.returncode if server.process else '?'})")
+        raise EmbeddedError(
+            f"Directus exited unexpectedly (code {server.process.returncode if server.process else '?'})"
+        )
 
 
 @contextmanager
@@ -204,8 +234,16 @@ def checks_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
     catalogue = load_all_checks()
     if args.format == "json":
         rows: list[dict[str, Any]] = [
-            {"id": c.id, "level": c.level, "title": c.title, "behaviour": c.behaviour, "refs": list(c.refs),
-             "requires": c.requires} for c in catalogue.values()]
+            {
+                "id": c.id,
+                "level": c.level,
+                "title": c.title,
+                "behaviour": c.behaviour,
+                "refs": list(c.refs),
+                "requires": c.requires,
+            }
+            for c in catalogue.values()
+        ]
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     print("| ID | level | behaviour | title | refs |\n|---|---|---|---|---|")

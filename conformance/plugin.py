@@ -112,6 +112,18 @@ def loader_for(config: pytest.Config, target: Target) -> Loader:
     return Loader(admin, load_fixture(Path(fixture_file) if fixture_file else None), config.option.directus_run_tag)
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize `persona_key` over every user of the cast and `member_key` over its members."""
+    wanted = {"persona_key", "member_key"} & set(metafunc.fixturenames)
+    if not wanted:
+        return
+    fixture_file = metafunc.config.option.directus_fixture
+    users = load_fixture(Path(fixture_file) if fixture_file else None)["users"]
+    for name in wanted:
+        keys = [u["key"] for u in users if name == "persona_key" or u["role"] == "member"]
+        metafunc.parametrize(name, keys)
+
+
 # --- fixtures -----------------------------------------------------------------------------------------------------
 
 

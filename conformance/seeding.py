@@ -61,6 +61,7 @@ class Cast:
     facts: Facts
     ownership_skip_reason: str | None = None
     titles: dict[int, str] = field(default_factory=dict)
+    tfa_policy_id: str | None = None
 
     def names(self) -> dict[str, Any]:
         """The names actually used on the target, for the report."""
@@ -107,6 +108,7 @@ class Loader:
         self.member_policy = f"{fixture['member_policy']} {run_tag}"
         self.admin_role = f"{fixture['admin_role']} {run_tag}"
         self.admin_policy = f"{fixture['admin_policy']} {run_tag}"
+        self.tfa_policy = f"TFA self-service {run_tag}"
 
     # --- seed ------------------------------------------------------------------------------------------------------
 
@@ -129,6 +131,7 @@ class Loader:
             for user in self.fixture["users"]
         }
         posts, titles = self._ensure_posts(personas)
+        tfa_policy_id = None if skip_reason else self._ensure_tfa_policy()
         return Cast(
             self.tag,
             self.collection,
@@ -140,6 +143,7 @@ class Loader:
             facts,
             skip_reason,
             titles,
+            tfa_policy_id,
         )
 
     def _find(self, path: str, **filters: Any) -> list[dict[str, Any]]:
@@ -237,6 +241,30 @@ class Loader:
                 raise
         return None
 
+    def _ensure_tfa_policy(self) -> str:
+        """A policy letting a user store their own TFA secret (members are API-only and may not update themselves);
+        attached only to throwaway users, never to the cast."""
+        policy_id = self._ensure_policy(self.tfa_policy, admin_access=False, app_access=False)
+        if not self._find("/permissions", policy=policy_id, collection="directus_users"):
+            self.admin.call(
+                "POST",
+                "/permissions",
+                action="create TFA self-service permission",
+                json={
+                    "policy": policy_id,
+                    "collection": "directus_users",
+                    "action": "update",
+                    "fields": ["tfa_secret"],
+                    "permissions": {"id": {"_eq": "$CURRENT_USER"}},
+                },
+            )
+        return policy_id
+
+    def attach_policy(self, user_id: str, policy_id: str) -> None:
+        self.admin.call(
+            "POST", "/access", action="attach a policy to a throwaway user", json={"user": user_id, "policy": policy_id}
+        )
+
     def _ensure_role(self, name: str, policy_id: str) -> str:
         found = self._find("/roles", name=name)
         if found:
@@ -322,7 +350,7 @@ class Loader:
                 self._delete_access(role=role["id"])
                 self.admin.call("DELETE", f"/roles/{role['id']}", action=f"delete role {name}")
                 removed.append(f"role {name}")
-        for name in (self.member_policy, self.admin_policy):
+        for name in (self.member_policy, self.admin_policy, self.tfa_policy):
             for policy in self._find("/policies", name=name):
                 for permission in self._find("/permissions", policy=policy["id"]):
                     self.admin.call("DELETE", f"/permissions/{permission['id']}", action="delete permission")

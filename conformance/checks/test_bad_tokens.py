@@ -39,18 +39,25 @@ def forge(token: str, how: str) -> str:
     return f"{header}.{edited}.{signature}"
 
 
-@check("BADTOKEN-UNKNOWN-401", level="MUST", refs=(ACCOUNTABILITY, ERRORS),
-       title="A token that matches no user (garbage, or an unknown static token) is refused with 401 "
-             "INVALID_CREDENTIALS")
+@check(
+    "BADTOKEN-UNKNOWN-401",
+    level="MUST",
+    refs=(ACCOUNTABILITY, ERRORS),
+    title="A token that matches no user (garbage, or an unknown static token) is refused with 401 INVALID_CREDENTIALS",
+)
 @pytest.mark.parametrize("token", ["garbage", "unknown static token"])
 def test_unknown_token_is_refused(directus: DirectusClient, cast: Cast, token: str) -> None:
     value = "not-a-token" if token == "garbage" else secrets.token_urlsafe(32)
     expect_status(directus.request("GET", "/users/me", headers=bearer(value)), 401, "INVALID_CREDENTIALS")
 
 
-@check("BADTOKEN-FORGED-403", level="MUST", refs=(ACCOUNTABILITY, ERRORS, "v5.0.0-9.1.1", "v5.0.0-9.1.2"),
-       title="A token issued by the target but re-signed, unsigned (alg none) or with edited claims is refused "
-             "with 403 INVALID_TOKEN")
+@check(
+    "BADTOKEN-FORGED-403",
+    level="MUST",
+    refs=(ACCOUNTABILITY, ERRORS, "v5.0.0-9.1.1", "v5.0.0-9.1.2"),
+    title="A token issued by the target but re-signed, unsigned (alg none) or with edited claims is refused "
+    "with 403 INVALID_TOKEN",
+)
 @pytest.mark.parametrize("how", ["re-signed with another key", "alg none", "claims edited (admin_access)"])
 def test_forged_token_is_refused(directus: DirectusClient, cast: Cast, how: str) -> None:
     token = login(directus, cast.personas["mike"]).access_token
@@ -59,8 +66,12 @@ def test_forged_token_is_refused(directus: DirectusClient, cast: Cast, how: str)
     expect_status(response, 403, "INVALID_TOKEN", why=f"a token {how}")
 
 
-@check("BADTOKEN-EXPIRED-401", level="MUST", refs=(ACCOUNTABILITY, ERRORS, "v5.0.0-9.2.1"),
-       title="An expired access token is refused with 401 TOKEN_EXPIRED")
+@check(
+    "BADTOKEN-EXPIRED-401",
+    level="MUST",
+    refs=(ACCOUNTABILITY, ERRORS, "v5.0.0-9.2.1"),
+    title="An expired access token is refused with 401 TOKEN_EXPIRED",
+)
 def test_expired_token_is_refused(directus: DirectusClient, cast: Cast, target: Target) -> None:
     token = login(directus, cast.personas["mike"]).access_token
     assert token is not None

@@ -14,8 +14,12 @@ CONSTANTS = "api/src/constants.ts"
 SECURITY_DOCS = "/configuration/security-limits"
 
 
-@check("COOKIE-ATTRIBUTES", level="MUST", refs=(CONSTANTS, SECURITY_DOCS, "v5.0.0-3.3.2", "v5.0.0-3.3.4"),
-       title="The refresh cookie is HttpOnly, has SameSite and Path, and a Max-Age equal to the refresh token TTL")
+@check(
+    "COOKIE-ATTRIBUTES",
+    level="MUST",
+    refs=(CONSTANTS, SECURITY_DOCS, "v5.0.0-3.3.2", "v5.0.0-3.3.4"),
+    title="The refresh cookie is HttpOnly, has SameSite and Path, and a Max-Age equal to the refresh token TTL",
+)
 def test_refresh_cookie_attributes(directus: DirectusClient, cast: Cast, target: Target) -> None:
     result = login(directus, cast.personas["mike"], "cookie")
     cookie = result.cookie
@@ -25,27 +29,47 @@ def test_refresh_cookie_attributes(directus: DirectusClient, cast: Cast, target:
     expect(bool(cookie.attributes.get("samesite")), "a SameSite attribute", result.response)
     expect(bool(cookie.attributes.get("path")), "a Path attribute", result.response)
     if target.refresh_ttl_s is not None:
-        expect(cookie.max_age == int(target.refresh_ttl_s),
-               f"Max-Age={int(target.refresh_ttl_s)} (the refresh token TTL)", result.response)
+        expect(
+            cookie.max_age == int(target.refresh_ttl_s),
+            f"Max-Age={int(target.refresh_ttl_s)} (the refresh token TTL)",
+            result.response,
+        )
     else:
         expect(cookie.max_age is not None and cookie.max_age > 0, "a positive Max-Age", result.response)
 
 
-@check("COOKIE-SECURE", level="SHOULD", refs=(SECURITY_DOCS, "v5.0.0-3.3.1"),
-       title="The refresh cookie is Secure (REFRESH_TOKEN_COOKIE_SECURE; off by default in Directus)")
+@check(
+    "COOKIE-SECURE",
+    level="SHOULD",
+    refs=(SECURITY_DOCS, "v5.0.0-3.3.1"),
+    title="The refresh cookie is Secure (REFRESH_TOKEN_COOKIE_SECURE; off by default in Directus)",
+)
 def test_refresh_cookie_is_secure(directus: DirectusClient, cast: Cast) -> None:
     result = login(directus, cast.personas["mike"], "cookie")
     expect(result.cookie is not None and result.cookie.has("secure"), "the Secure attribute", result.response)
 
 
-@check("COOKIE-ROTATES", level="MUST", refs=(CONSTANTS, "api/src/controllers/auth.ts", "v5.0.0-10.4.5"),
-       title="Refreshing with the cookie sets a new HttpOnly refresh cookie, and the old value is refused")
+@check(
+    "COOKIE-ROTATES",
+    level="MUST",
+    refs=(CONSTANTS, "api/src/controllers/auth.ts", "v5.0.0-10.4.5"),
+    title="Refreshing with the cookie sets a new HttpOnly refresh cookie, and the old value is refused",
+)
 def test_refresh_cookie_rotates(directus: DirectusClient, cast: Cast) -> None:
     first = login(directus, cast.personas["mike"], "cookie")
     assert first.cookie is not None
     rotated = refresh_with(directus, "cookie", first.cookie.value)
     expect_status(rotated.response, 200, why="a refresh with the cookie")
-    expect(rotated.cookie is not None and rotated.cookie.value not in ("", first.cookie.value)
-           and rotated.cookie.has("httponly"), "a new HttpOnly refresh cookie", rotated.response)
-    expect_status(refresh_with(directus, "cookie", first.cookie.value).response, 401, "INVALID_CREDENTIALS",
-                  why="the old cookie value")
+    expect(
+        rotated.cookie is not None
+        and rotated.cookie.value not in ("", first.cookie.value)
+        and rotated.cookie.has("httponly"),
+        "a new HttpOnly refresh cookie",
+        rotated.response,
+    )
+    expect_status(
+        refresh_with(directus, "cookie", first.cookie.value).response,
+        401,
+        "INVALID_CREDENTIALS",
+        why="the old cookie value",
+    )

@@ -19,53 +19,95 @@ LOGIN_DOCS = "/reference/authentication"
 LOCAL_DRIVER = "api/src/auth/drivers/local.ts"
 
 
-@check("LOGIN-JSON", level="MUST", refs=(LOGIN_DOCS, LOCAL_DRIVER),
-       title="A json login returns access_token, refresh_token and expires in milliseconds matching the token's exp")
+@check(
+    "LOGIN-JSON",
+    level="MUST",
+    refs=(LOGIN_DOCS, LOCAL_DRIVER),
+    title="A json login returns access_token, refresh_token and expires in milliseconds matching the token's exp",
+)
 def test_json_login_returns_tokens(directus: DirectusClient, cast: Cast) -> None:
     result = login(directus, cast.personas["carmen"], "json")
     data = result.response.json()["data"]
-    expect({"access_token", "refresh_token", "expires"} <= set(data), "access_token, refresh_token and expires",
-           result.response)
+    expect(
+        {"access_token", "refresh_token", "expires"} <= set(data),
+        "access_token, refresh_token and expires",
+        result.response,
+    )
     claims = jwt.decode(data["access_token"], options={"verify_signature": False})
     lifetime_ms = (claims["exp"] - claims["iat"]) * 1000
-    expect(abs(data["expires"] - lifetime_ms) <= 1000,
-           f"expires ({data['expires']}) in ms equal to the token's exp - iat ({lifetime_ms} ms)", result.response)
+    expect(
+        abs(data["expires"] - lifetime_ms) <= 1000,
+        f"expires ({data['expires']}) in ms equal to the token's exp - iat ({lifetime_ms} ms)",
+        result.response,
+    )
 
 
-@check("LOGIN-COOKIE", level="MUST", refs=(LOGIN_DOCS, LOCAL_DRIVER, "v5.0.0-3.3.4"),
-       title="A cookie login returns the access token but no refresh token in the body, and sets an HttpOnly "
-             "refresh cookie")
+@check(
+    "LOGIN-COOKIE",
+    level="MUST",
+    refs=(LOGIN_DOCS, LOCAL_DRIVER, "v5.0.0-3.3.4"),
+    title="A cookie login returns the access token but no refresh token in the body, and sets an HttpOnly "
+    "refresh cookie",
+)
 def test_cookie_login_sets_refresh_cookie(directus: DirectusClient, cast: Cast) -> None:
     result = login(directus, cast.personas["carmen"], "cookie")
     data = result.response.json()["data"]
-    expect("refresh_token" not in data and "access_token" in data and "expires" in data,
-           "access_token and expires in the body, no refresh_token", result.response)
-    expect(result.cookie is not None and result.cookie.value != "" and result.cookie.has("httponly"),
-           f"an HttpOnly {directus.refresh_cookie} cookie", result.response)
+    expect(
+        "refresh_token" not in data and "access_token" in data and "expires" in data,
+        "access_token and expires in the body, no refresh_token",
+        result.response,
+    )
+    expect(
+        result.cookie is not None and result.cookie.value != "" and result.cookie.has("httponly"),
+        f"an HttpOnly {directus.refresh_cookie} cookie",
+        result.response,
+    )
 
 
-@check("LOGIN-SESSION", level="MUST", requires="session_mode", refs=(LOGIN_DOCS, LOCAL_DRIVER, "v5.0.0-3.3.4"),
-       title="A session login returns only expires in the body and sets an HttpOnly session cookie")
+@check(
+    "LOGIN-SESSION",
+    level="MUST",
+    requires="session_mode",
+    refs=(LOGIN_DOCS, LOCAL_DRIVER, "v5.0.0-3.3.4"),
+    title="A session login returns only expires in the body and sets an HttpOnly session cookie",
+)
 def test_session_login_sets_session_cookie(directus: DirectusClient, cast: Cast) -> None:
     result = login(directus, cast.personas["carmen"], "session")
     expect(set(result.response.json()["data"]) == {"expires"}, "a body holding only expires", result.response)
-    expect(result.cookie is not None and result.cookie.value != "" and result.cookie.has("httponly"),
-           f"an HttpOnly {directus.session_cookie} cookie", result.response)
+    expect(
+        result.cookie is not None and result.cookie.value != "" and result.cookie.has("httponly"),
+        f"an HttpOnly {directus.session_cookie} cookie",
+        result.response,
+    )
 
 
-@check("LOGIN-FRESH-TOKENS", level="MUST", refs=("v5.0.0-7.2.4", LOCAL_DRIVER),
-       title="Each login issues new tokens: two logins never share a refresh token or a session")
+@check(
+    "LOGIN-FRESH-TOKENS",
+    level="MUST",
+    refs=("v5.0.0-7.2.4", LOCAL_DRIVER),
+    title="Each login issues new tokens: two logins never share a refresh token or a session",
+)
 @pytest.mark.parametrize("mode", ["json", "cookie", "session"])
 def test_each_login_issues_new_tokens(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
     first, second = (login(directus, cast.personas["carmen"], mode) for _ in range(2))
-    secret = {"json": lambda r: r.refresh_token, "cookie": lambda r: r.cookie and r.cookie.value,
-              "session": lambda r: r.cookie and r.cookie.value}[mode]
-    expect(secret(first) is not None and secret(first) != secret(second), "a different token from each login",
-           second.response)
+    secret = {
+        "json": lambda r: r.refresh_token,
+        "cookie": lambda r: r.cookie and r.cookie.value,
+        "session": lambda r: r.cookie and r.cookie.value,
+    }[mode]
+    expect(
+        secret(first) is not None and secret(first) != secret(second),
+        "a different token from each login",
+        second.response,
+    )
 
 
-@check("LOGIN-NO-ENUMERATION", level="MUST", refs=(LOCAL_DRIVER, "v5.0.0-6.3.8", "/guides/connect/errors"),
-       title="A wrong password and an unknown email are refused alike, with 401 INVALID_CREDENTIALS")
+@check(
+    "LOGIN-NO-ENUMERATION",
+    level="MUST",
+    refs=(LOCAL_DRIVER, "v5.0.0-6.3.8", "/guides/connect/errors"),
+    title="A wrong password and an unknown email are refused alike, with 401 INVALID_CREDENTIALS",
+)
 def test_wrong_password_and_unknown_email_look_alike(directus: DirectusClient, cast: Cast) -> None:
     mike = cast.personas["mike"]  # one wrong password per run for Mike, far below the suspension threshold
     wrong_password = directus.login(mike.email, secrets.token_urlsafe(12)).response
@@ -84,8 +126,12 @@ INVALID_PAYLOADS: dict[str, dict[str, Any]] = {
 }
 
 
-@check("LOGIN-INVALID-PAYLOAD-400", level="MUST", refs=(LOCAL_DRIVER, "/guides/connect/errors"),
-       title="A login with an invalid payload is refused with 400 INVALID_PAYLOAD")
+@check(
+    "LOGIN-INVALID-PAYLOAD-400",
+    level="MUST",
+    refs=(LOCAL_DRIVER, "/guides/connect/errors"),
+    title="A login with an invalid payload is refused with 400 INVALID_PAYLOAD",
+)
 @pytest.mark.parametrize("payload", list(INVALID_PAYLOADS))
 def test_invalid_login_payload_is_refused(directus: DirectusClient, cast: Cast, payload: str) -> None:
     response = directus.request("POST", "/auth/login", json=INVALID_PAYLOADS[payload])

@@ -25,8 +25,12 @@ def log_in_and_out(directus: DirectusClient, cast: Cast, mode: Mode) -> tuple[st
     return secret, logout_with(directus, mode, secret)
 
 
-@check("LOGOUT-204", level="MUST", refs=(CONTROLLER, "api/src/middleware/respond.ts", TOKENS_DOCS),
-       title="Logout answers 204 No Content with an empty body")
+@check(
+    "LOGOUT-204",
+    level="MUST",
+    refs=(CONTROLLER, "api/src/middleware/respond.ts", TOKENS_DOCS),
+    title="Logout answers 204 No Content with an empty body",
+)
 @pytest.mark.parametrize("mode", MODES)
 def test_logout_answers_204(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
     _, response = log_in_and_out(directus, cast, mode)
@@ -34,37 +38,55 @@ def test_logout_answers_204(directus: DirectusClient, cast: Cast, mode: Mode) ->
     expect(response.content == b"", "an empty body", response)
 
 
-@check("LOGOUT-REVOKES", level="MUST", refs=(CONTROLLER, TOKENS_DOCS, "v5.0.0-7.4.1", "v5.0.0-10.4.9"),
-       title="After logout, the refresh token (json, cookie) or the session cookie (session) is refused with 401")
+@check(
+    "LOGOUT-REVOKES",
+    level="MUST",
+    refs=(CONTROLLER, TOKENS_DOCS, "v5.0.0-7.4.1", "v5.0.0-10.4.9"),
+    title="After logout, the refresh token (json, cookie) or the session cookie (session) is refused with 401",
+)
 @pytest.mark.parametrize("mode", MODES)
 def test_logout_revokes(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
     secret, response = log_in_and_out(directus, cast, mode)
     expect_status(response, 204)
     if mode == "session":
-        expect_status(whoami(directus, directus.session_headers(secret)), 401, "INVALID_CREDENTIALS",
-                      why="the session cookie after logout")
+        expect_status(
+            whoami(directus, directus.session_headers(secret)),
+            401,
+            "INVALID_CREDENTIALS",
+            why="the session cookie after logout",
+        )
     refreshed = refresh_with(directus, mode, secret)
     expect_status(refreshed.response, 401, "INVALID_CREDENTIALS", why="a refresh with the logged-out credential")
 
 
-@check("LOGOUT-CLEARS-COOKIE", level="MUST", refs=(CONTROLLER, "v5.0.0-7.4.1"),
-       title="Logout clears the refresh or session cookie (empty value or expired)")
+@check(
+    "LOGOUT-CLEARS-COOKIE",
+    level="MUST",
+    refs=(CONTROLLER, "v5.0.0-7.4.1"),
+    title="Logout clears the refresh or session cookie (empty value or expired)",
+)
 @pytest.mark.parametrize("mode", ["cookie", "session"])
 def test_logout_clears_cookie(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
     _, response = log_in_and_out(directus, cast, mode)
     name = directus.refresh_cookie if mode == "cookie" else directus.session_cookie
     cleared = set_cookies(response).get(name)
-    expect(cleared is not None and cleared.is_cleared, f"a Set-Cookie that empties or expires {name}",
-           response)
+    expect(cleared is not None and cleared.is_cleared, f"a Set-Cookie that empties or expires {name}", response)
 
 
-@check("LOGOUT-ENDS-ACCESS-TOKEN", level="SHOULD", refs=(TOKENS_DOCS, "v5.0.0-7.4.1"),
-       title="After a json logout, the access token issued with the refresh token no longer works")
+@check(
+    "LOGOUT-ENDS-ACCESS-TOKEN",
+    level="SHOULD",
+    refs=(TOKENS_DOCS, "v5.0.0-7.4.1"),
+    title="After a json logout, the access token issued with the refresh token no longer works",
+)
 def test_logout_ends_access_token(directus: DirectusClient, cast: Cast) -> None:
     carmen = cast.personas["carmen"]
     result = login(directus, carmen, "json")
     assert result.access_token is not None and result.refresh_token is not None
     expect_status(directus.logout("json", refresh_token=result.refresh_token), 204)
-    expect_status(whoami(directus, bearer(result.access_token)), 401,
-                  why="a logged-out session's access token should stop working (Directus documents that it stays "
-                      "valid until it expires)")
+    expect_status(
+        whoami(directus, bearer(result.access_token)),
+        401,
+        why="a logged-out session's access token should stop working (Directus documents that it stays "
+        "valid until it expires)",
+    )

@@ -20,9 +20,13 @@ CONTROLLER = "api/src/controllers/auth.ts"
 TOKENS_DOCS = "/guides/auth/tokens-cookies"
 
 
-@check("REFRESH-SINGLE-USE", level="MUST", refs=(SERVICE, TOKENS_DOCS, "v5.0.0-10.4.5", "v5.0.0-7.2.4"),
-       title="After a refresh, the old refresh token is refused with 401 INVALID_CREDENTIALS and the successor, "
-             "which differs from it, works")
+@check(
+    "REFRESH-SINGLE-USE",
+    level="MUST",
+    refs=(SERVICE, TOKENS_DOCS, "v5.0.0-10.4.5", "v5.0.0-7.2.4"),
+    title="After a refresh, the old refresh token is refused with 401 INVALID_CREDENTIALS and the successor, "
+    "which differs from it, works",
+)
 @pytest.mark.parametrize("mode", ["json", "cookie"])
 def test_rotated_refresh_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
     beth = cast.personas["beth"]
@@ -31,8 +35,11 @@ def test_rotated_refresh_token_is_refused(directus: DirectusClient, cast: Cast, 
     rotated = refresh_with(directus, mode, old)
     expect_status(rotated.response, 200, why="the first refresh works")
     successor = refresh_secret(rotated, mode)
-    expect(successor is not None and successor != old, "a new refresh credential, different from the old one",
-           rotated.response)
+    expect(
+        successor is not None and successor != old,
+        "a new refresh credential, different from the old one",
+        rotated.response,
+    )
     assert rotated.access_token is not None
     expect_user(whoami(directus, bearer(rotated.access_token)), beth, "the refreshed access token")
     replay = refresh_with(directus, mode, old)
@@ -41,10 +48,14 @@ def test_rotated_refresh_token_is_refused(directus: DirectusClient, cast: Cast, 
     expect_status(again.response, 200, why="the successor still works after the replay was refused")
 
 
-@check("REFRESH-SESSION-ROTATES", level="MUST", requires="session_grace_period",
-       refs=(SERVICE, "/configuration/security-limits", "v5.0.0-7.2.4"),
-       title="After a session refresh, the old session cookie is refused with 401 once the grace period has "
-             "passed, and the new one works")
+@check(
+    "REFRESH-SESSION-ROTATES",
+    level="MUST",
+    requires="session_grace_period",
+    refs=(SERVICE, "/configuration/security-limits", "v5.0.0-7.2.4"),
+    title="After a session refresh, the old session cookie is refused with 401 once the grace period has "
+    "passed, and the new one works",
+)
 def test_rotated_session_cookie_is_refused_after_grace(directus: DirectusClient, cast: Cast, target: Target) -> None:
     beth = cast.personas["beth"]
     old = refresh_secret(login(directus, beth, "session"), "session")
@@ -57,21 +68,33 @@ def test_rotated_session_cookie_is_refused_after_grace(directus: DirectusClient,
     if wait > target.max_wait_s:
         pytest.skip(f"the grace period ({target.session_grace_period_s:.0f} s) exceeds --max-wait")
     time.sleep(wait)
-    expect_status(whoami(directus, directus.session_headers(old)), 401, "INVALID_CREDENTIALS",
-                  why=f"the old session cookie, {wait:.0f} s after the refresh (grace period "
-                      f"{target.session_grace_period_s:.0f} s)")
+    expect_status(
+        whoami(directus, directus.session_headers(old)),
+        401,
+        "INVALID_CREDENTIALS",
+        why=f"the old session cookie, {wait:.0f} s after the refresh (grace period "
+        f"{target.session_grace_period_s:.0f} s)",
+    )
     expect_user(whoami(directus, directus.session_headers(new)), beth, "the new session cookie")
 
 
-@check("REFRESH-NO-TOKEN-400", level="MUST", refs=(CONTROLLER,),
-       title="A refresh without any refresh token is refused with 400 INVALID_PAYLOAD")
+@check(
+    "REFRESH-NO-TOKEN-400",
+    level="MUST",
+    refs=(CONTROLLER,),
+    title="A refresh without any refresh token is refused with 400 INVALID_PAYLOAD",
+)
 @pytest.mark.parametrize("mode", ["json", "cookie", "session"])
 def test_refresh_without_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
     expect_status(directus.refresh(mode).response, 400, "INVALID_PAYLOAD")
 
 
-@check("REFRESH-UNKNOWN-401", level="MUST", refs=(SERVICE,),
-       title="A refresh token the target never issued is refused with 401 INVALID_CREDENTIALS")
+@check(
+    "REFRESH-UNKNOWN-401",
+    level="MUST",
+    refs=(SERVICE,),
+    title="A refresh token the target never issued is refused with 401 INVALID_CREDENTIALS",
+)
 @pytest.mark.parametrize("mode", ["json", "cookie"])
 def test_unknown_refresh_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
     made_up = secrets.token_urlsafe(48)

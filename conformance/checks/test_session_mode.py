@@ -13,8 +13,13 @@ MIDDLEWARE = "api/src/middleware/authenticate.ts"
 SESSION_DOCS = "/guides/auth/email-login"
 
 
-@check("SESSION-COOKIE-AUTHENTICATES", level="MUST", requires="session_mode", refs=(MIDDLEWARE, SESSION_DOCS),
-       title="The session cookie alone authenticates: /users/me is the user, and the list holds only their posts")
+@check(
+    "SESSION-COOKIE-AUTHENTICATES",
+    level="MUST",
+    requires="session_mode",
+    refs=(MIDDLEWARE, SESSION_DOCS),
+    title="The session cookie alone authenticates: /users/me is the user, and the list holds only their posts",
+)
 def test_session_cookie_authenticates(directus: DirectusClient, cast: Cast) -> None:
     beth = cast.personas["beth"]
     session = login(directus, beth, "session")
@@ -27,19 +32,33 @@ def test_session_cookie_authenticates(directus: DirectusClient, cast: Cast) -> N
     expect(ids == cast.posts["beth"], f"exactly Beth's posts {cast.posts['beth']}", listed)
 
 
-@check("SESSION-COOKIE-ATTRIBUTES", level="MUST", requires="session_mode",
-       refs=("api/src/constants.ts", "v5.0.0-3.3.2", "v5.0.0-3.3.4"),
-       title="The session cookie is HttpOnly and has SameSite and Path")
+@check(
+    "SESSION-COOKIE-ATTRIBUTES",
+    level="MUST",
+    requires="session_mode",
+    refs=("api/src/constants.ts", "v5.0.0-3.3.2", "v5.0.0-3.3.4"),
+    title="The session cookie is HttpOnly and has SameSite and Path",
+)
 def test_session_cookie_attributes(directus: DirectusClient, cast: Cast) -> None:
     result = login(directus, cast.personas["beth"], "session")
     cookie = result.cookie
-    expect(cookie is not None and cookie.has("httponly") and bool(cookie.attributes.get("samesite"))
-           and bool(cookie.attributes.get("path")), "HttpOnly, SameSite and Path on the session cookie",
-           result.response)
+    expect(
+        cookie is not None
+        and cookie.has("httponly")
+        and bool(cookie.attributes.get("samesite"))
+        and bool(cookie.attributes.get("path")),
+        "HttpOnly, SameSite and Path on the session cookie",
+        result.response,
+    )
 
 
-@check("SESSION-REFRESH", level="MUST", requires="session_mode", refs=("api/src/controllers/auth.ts", SESSION_DOCS),
-       title="A session refresh answers only expires and sets a new session cookie that authenticates")
+@check(
+    "SESSION-REFRESH",
+    level="MUST",
+    requires="session_mode",
+    refs=("api/src/controllers/auth.ts", SESSION_DOCS),
+    title="A session refresh answers only expires and sets a new session cookie that authenticates",
+)
 def test_session_refresh_sets_new_cookie(directus: DirectusClient, cast: Cast) -> None:
     beth = cast.personas["beth"]
     first = login(directus, beth, "session")
@@ -47,7 +66,10 @@ def test_session_refresh_sets_new_cookie(directus: DirectusClient, cast: Cast) -
     refreshed = refresh_with(directus, "session", first.cookie.value)
     expect_status(refreshed.response, 200)
     expect(set(refreshed.response.json()["data"]) == {"expires"}, "a body holding only expires", refreshed.response)
-    expect(refreshed.cookie is not None and refreshed.cookie.value not in ("", first.cookie.value),
-           "a new session cookie", refreshed.response)
+    expect(
+        refreshed.cookie is not None and refreshed.cookie.value not in ("", first.cookie.value),
+        "a new session cookie",
+        refreshed.response,
+    )
     assert refreshed.cookie is not None
     expect_user(whoami(directus, directus.session_headers(refreshed.cookie.value)), beth, "the new session cookie")

@@ -28,31 +28,44 @@ def set_token(loader: Loader, persona: Persona, token: str | None) -> None:
     loader.admin.call("PATCH", f"/users/{persona.id}", action="set a static token", json={"token": token})
 
 
-@check("STATIC-AUTHENTICATES", level="MUST", refs=(ACCOUNTABILITY, TOKENS_DOCS),
-       title="A static token set by an admin authenticates as its user")
-def test_static_token_authenticates(directus: DirectusClient, throwaway: Callable[[], Persona],
-                                    loader: Loader) -> None:
+@check(
+    "STATIC-AUTHENTICATES",
+    level="MUST",
+    refs=(ACCOUNTABILITY, TOKENS_DOCS),
+    title="A static token set by an admin authenticates as its user",
+)
+def test_static_token_authenticates(directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader) -> None:
     user = throwaway()
     token = new_token()
     set_token(loader, user, token)
     expect_user(whoami(directus, bearer(token)), user, "the static token")
 
 
-@check("STATIC-MASKED", level="MUST", refs=("api/src/services/payload.ts", TOKENS_DOCS),
-       title="A static token reads back masked, also to an admin")
+@check(
+    "STATIC-MASKED",
+    level="MUST",
+    refs=("api/src/services/payload.ts", TOKENS_DOCS),
+    title="A static token reads back masked, also to an admin",
+)
 def test_static_token_reads_back_masked(directus: DirectusClient, cast: Cast, loader: Loader) -> None:
     beth = cast.personas["beth"]
-    response = directus.request("GET", f"/users/{beth.id}", headers=bearer(loader.admin.token()),
-                                params={"fields": "token"})
+    response = directus.request(
+        "GET", f"/users/{beth.id}", headers=bearer(loader.admin.token()), params={"fields": "token"}
+    )
     expect_status(response, 200)
     expect(response.json()["data"]["token"] == MASK, f"the token field reads {MASK!r}", response)
 
 
-@check("STATIC-REGENERATION", level="MUST", refs=(ACCOUNTABILITY, TOKENS_DOCS, "v5.0.0-7.4.1"),
-       title="Regenerating a static token makes the old one fail at once with 401 INVALID_CREDENTIALS, and the new "
-             "one works")
-def test_regenerated_static_token_replaces_old(directus: DirectusClient, throwaway: Callable[[], Persona],
-                                               loader: Loader) -> None:
+@check(
+    "STATIC-REGENERATION",
+    level="MUST",
+    refs=(ACCOUNTABILITY, TOKENS_DOCS, "v5.0.0-7.4.1"),
+    title="Regenerating a static token makes the old one fail at once with 401 INVALID_CREDENTIALS, and the new "
+    "one works",
+)
+def test_regenerated_static_token_replaces_old(
+    directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader
+) -> None:
     user = throwaway()
     old, new = new_token(), new_token()
     set_token(loader, user, old)
@@ -62,10 +75,13 @@ def test_regenerated_static_token_replaces_old(directus: DirectusClient, throwaw
     expect_user(whoami(directus, bearer(new)), user, "the regenerated static token")
 
 
-@check("STATIC-REVOKE", level="MUST", refs=(ACCOUNTABILITY, TOKENS_DOCS, "v5.0.0-10.4.9"),
-       title="Setting a static token to null revokes it: it is refused with 401 INVALID_CREDENTIALS")
-def test_null_revokes_static_token(directus: DirectusClient, throwaway: Callable[[], Persona],
-                                   loader: Loader) -> None:
+@check(
+    "STATIC-REVOKE",
+    level="MUST",
+    refs=(ACCOUNTABILITY, TOKENS_DOCS, "v5.0.0-10.4.9"),
+    title="Setting a static token to null revokes it: it is refused with 401 INVALID_CREDENTIALS",
+)
+def test_null_revokes_static_token(directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader) -> None:
     user = throwaway()
     token = new_token()
     set_token(loader, user, token)
@@ -73,9 +89,12 @@ def test_null_revokes_static_token(directus: DirectusClient, throwaway: Callable
     expect_status(whoami(directus, bearer(token)), 401, "INVALID_CREDENTIALS", why="a revoked static token")
 
 
-@check("STATIC-MEMBER-CANNOT-SET", level="MUST", refs=("packages/system-data/src/app-access-permissions",
-                                                        "v5.0.0-8.2.3"),
-       title="A member cannot set their own static token: 403 FORBIDDEN, and no token is set")
+@check(
+    "STATIC-MEMBER-CANNOT-SET",
+    level="MUST",
+    refs=("packages/system-data/src/app-access-permissions", "v5.0.0-8.2.3"),
+    title="A member cannot set their own static token: 403 FORBIDDEN, and no token is set",
+)
 def test_member_cannot_set_own_token(directus: DirectusClient, throwaway: Callable[[], Persona]) -> None:
     user = throwaway()
     access = login(directus, user).access_token

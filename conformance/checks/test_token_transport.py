@@ -17,8 +17,12 @@ EXTRACT = "api/src/middleware/extract-token.ts"
 TOKENS_DOCS = "/guides/auth/tokens-cookies"
 
 
-@check("TRANSPORT-BEARER", level="MUST", refs=(TOKENS_DOCS, EXTRACT),
-       title="An access token in an `Authorization: Bearer` header authenticates its user")
+@check(
+    "TRANSPORT-BEARER",
+    level="MUST",
+    refs=(TOKENS_DOCS, EXTRACT),
+    title="An access token in an `Authorization: Bearer` header authenticates its user",
+)
 def test_bearer_header_authenticates(directus: DirectusClient, cast: Cast) -> None:
     beth = cast.personas["beth"]
     token = login(directus, beth).access_token
@@ -26,8 +30,12 @@ def test_bearer_header_authenticates(directus: DirectusClient, cast: Cast) -> No
     expect_user(whoami(directus, bearer(token)), beth, "a Bearer header")
 
 
-@check("TRANSPORT-QUERY", level="MUST", refs=(TOKENS_DOCS, EXTRACT),
-       title="An access token in the `access_token` query parameter authenticates its user")
+@check(
+    "TRANSPORT-QUERY",
+    level="MUST",
+    refs=(TOKENS_DOCS, EXTRACT),
+    title="An access token in the `access_token` query parameter authenticates its user",
+)
 def test_query_parameter_authenticates(directus: DirectusClient, cast: Cast) -> None:
     beth = cast.personas["beth"]
     token = login(directus, beth).access_token
@@ -35,18 +43,25 @@ def test_query_parameter_authenticates(directus: DirectusClient, cast: Cast) -> 
     expect_user(response, beth, "the access_token query parameter")
 
 
-@check("TRANSPORT-NO-TOKEN-IN-URL", level="SHOULD", refs=("v5.0.0-14.2.1", TOKENS_DOCS),
-       title="Tokens are not accepted in the URL, where logs and referrers keep them")
+@check(
+    "TRANSPORT-NO-TOKEN-IN-URL",
+    level="SHOULD",
+    refs=("v5.0.0-14.2.1", TOKENS_DOCS),
+    title="Tokens are not accepted in the URL, where logs and referrers keep them",
+)
 def test_query_parameter_is_discouraged(directus: DirectusClient, cast: Cast) -> None:
     token = login(directus, cast.personas["beth"]).access_token
     response = directus.request("GET", "/users/me", params={"fields": "id", "access_token": token})
-    expect(response.status_code != 200, "a token in the query string is not accepted (it ends up in logs)",
-           response)
+    expect(response.status_code != 200, "a token in the query string is not accepted (it ends up in logs)", response)
 
 
-@check("TRANSPORT-HEADER-AND-QUERY-400", level="MUST", requires="single_token_transport",
-       refs=(EXTRACT, "https://www.rfc-editor.org/rfc/rfc6750#section-2"),
-       title="A request carrying a token in both the header and the query is refused with 400 INVALID_PAYLOAD")
+@check(
+    "TRANSPORT-HEADER-AND-QUERY-400",
+    level="MUST",
+    requires="single_token_transport",
+    refs=(EXTRACT, "https://www.rfc-editor.org/rfc/rfc6750#section-2"),
+    title="A request carrying a token in both the header and the query is refused with 400 INVALID_PAYLOAD",
+)
 def test_header_and_query_together_are_refused(directus: DirectusClient, cast: Cast) -> None:
     token = login(directus, cast.personas["beth"]).access_token
     assert token is not None
@@ -56,12 +71,21 @@ def test_header_and_query_together_are_refused(directus: DirectusClient, cast: C
 
 def malformed_headers(token: str) -> dict[str, str]:
     basic = base64.b64encode(f"{token}:".encode()).decode()
-    return {"Token scheme": f"Token {token}", "Bearer without token": "Bearer", "Basic scheme": f"Basic {basic}",
-            "three parts": f"Bearer {token} extra", "no scheme": token}
+    return {
+        "Token scheme": f"Token {token}",
+        "Bearer without token": "Bearer",
+        "Basic scheme": f"Basic {basic}",
+        "three parts": f"Bearer {token} extra",
+        "no scheme": token,
+    }
 
 
-@check("TRANSPORT-MALFORMED-HEADER-ANONYMOUS", level="MUST", refs=(EXTRACT, "https://www.rfc-editor.org/rfc/rfc6750"),
-       title="A malformed Authorization header is not a credential: the request is treated as anonymous")
+@check(
+    "TRANSPORT-MALFORMED-HEADER-ANONYMOUS",
+    level="MUST",
+    refs=(EXTRACT, "https://www.rfc-editor.org/rfc/rfc6750"),
+    title="A malformed Authorization header is not a credential: the request is treated as anonymous",
+)
 @pytest.mark.parametrize("shape", ["Token scheme", "Bearer without token", "Basic scheme", "three parts", "no scheme"])
 def test_malformed_header_is_anonymous(directus: DirectusClient, cast: Cast, shape: str) -> None:
     beth = cast.personas["beth"]

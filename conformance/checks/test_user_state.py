@@ -1,0 +1,101 @@
+"""User state: suspending a user or changing their password ends what they were logged in with."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+import pytest
+
+from conformance.checks.steps import login, refresh_secret, refresh_with, whoami
+from conformance.client import DirectusClient, Mode, bearer
+from conformance.evidence import expect_status
+from conformance.redaction import register_secret
+from conformance.registry import check
+from conformance.seeding import Loader, Persona
+
+BEHAVIOUR = "User state"
+SERVICE = "api/src/services/authentication.ts"
+USERS = "api/src/services/users.ts"
+
+
+def update_user(loader: Loader, user: Persona, change: dict[str, str]) -> None:
+    loader.admin.call("PATCH", f"/users/{user.id}", action="update a throwaway user", json=change)
+
+
+@check(
+    "USERSTATE-SUSPENDED-REFRESH-401",
+    level="MUST",
+    refs=(SERVICE, USERS, "v5.0.0-7.4.2"),
+    title="After an admin suspends a user, their refresh token and session cookie are refused with 401",
+)
+@pytest.mark.parametrize("mode", ["json", "cookie", "session"])
+def test_suspension_ends_sessions(
+    directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader, mode: Mode
+) -> None:
+    user = throwaway()
+    secret = refresh_secret(login(directus, user, mode), mode)
+    update_user(loader, user, {"status": "suspended"})
+    if mode == "session":
+        assert secret is not None
+        expect_status(
+            whoami(directus, directus.session_headers(secret)),
+            401,
+            "INVALID_CREDENTIALS",
+            why="the session cookie of a suspended user",
+        )
+    expect_status(
+        refresh_with(directus, mode, secret).response,
+        401,
+        ("INVALID_CREDENTIALS", "USER_SUSPENDED"),
+        why="a refresh by a suspended user",
+    )
+
+
+@check(
+    "USERSTATE-SUSPENDED-LOGIN-401",
+    level="MUST",
+    refs=(SERVICE, "v5.0.0-7.4.2"),
+    title="A suspended user cannot log in, and their static token is refused (401 INVALID_CREDENTIALS)",
+)
+def test_suspended_user_cannot_authenticate(
+    directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader
+) -> None:
+    user = throwaway()
+    update_user(loader, user, {"status": "suspended"})
+    expect_status(
+        directus.login(user.email, user.password).response,
+        401,
+        "INVALID_CREDENTIALS",
+        why="a login with the right password by a suspended user",
+    )
+    expect_status(
+        whoami(directus, bearer(user.static_token)),
+        401,
+        "INVALID_CREDENTIALS",
+        why="the static token of a suspended user",
+    )
+
+
+@check(
+    "USERSTATE-PASSWORD-CHANGE-401",
+    level="MUST",
+    requires="sessions_cleared_on_user_change",
+    refs=(USERS, "v5.0.0-7.4.3"),
+    title="After an admin changes a user's password, that user's refresh tokens and sessions are refused with 401",
+)
+@pytest.mark.parametrize("mode", ["json", "cookie", "session"])
+def test_password_change_ends_sessions(
+    directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader, mode: Mode
+) -> None:
+    user = throwaway()
+    secret = refresh_secret(login(directus, user, mode), mode)
+    new_password = secrets.token_urlsafe(18)
+    register_secret(new_password)
+    update_user(loader, user, {"password": new_password})
+    expect_status(
+        refresh_with(directus, mode, secret).response,
+        401,
+        "INVALID_CREDENTIALS",
+        why="a refresh after the password was changed",
+    )
