@@ -7,6 +7,7 @@ the controller cleans at the end). Single-use tokens are never shared: checks lo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -29,12 +30,10 @@ FINDING = "finding"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("directus-conformance", "Directus authentication conformance")
-    try:  # stay compatible with pytest-base-url, which may already own --base-url / PYTEST_BASE_URL
+    with contextlib.suppress(ValueError):  # pytest-base-url may already own --base-url / PYTEST_BASE_URL
         group.addoption(
             "--base-url", metavar="URL", default=None, help="Directus base URL (env DIRECTUS_URL or PYTEST_BASE_URL)"
         )
-    except ValueError:
-        pass
     group.addoption("--admin-token", default=None, help="admin static token (env DIRECTUS_ADMIN_TOKEN)")
     group.addoption("--admin-email", default=None, help="admin email (env DIRECTUS_ADMIN_EMAIL)")
     group.addoption("--admin-password", default=None, help="admin password (env DIRECTUS_ADMIN_PASSWORD)")

