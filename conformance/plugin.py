@@ -210,7 +210,7 @@ def _conformance_check(request: pytest.FixtureRequest) -> Iterator[None]:
         current_check.reset(token)
 
 
-def check_info(item: pytest.Item | pytest.Node) -> CheckInfo | None:
+def check_info(item: pytest.Item) -> CheckInfo | None:
     marker = item.get_closest_marker("conformance")
     return marker.args[0] if marker else None
 

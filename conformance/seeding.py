@@ -32,7 +32,7 @@ def new_run_tag() -> str:
 
 def load_fixture(path: Path | None = None) -> dict[str, Any]:
     """The cast, from the packaged `fixtures/cast.yaml` or a user's file in the same format."""
-    text = path.read_text() if path else files("conformance").joinpath("fixtures", DEFAULT_FIXTURE).read_text()
+    text = path.read_text() if path else (files("conformance") / "fixtures" / DEFAULT_FIXTURE).read_text()
     return dict(yaml.safe_load(text))
 
 

@@ -5,7 +5,8 @@ lockfile per version, installed once into a per-user cache.
 """
 
 from conformance.embedded.install import DEFAULT_VERSION, SUPPORTED_VERSIONS, ensure_installed
-from conformance.embedded.server import EmbeddedDirectus, EmbeddedError, EmbeddedSettings
+from conformance.embedded.server import EmbeddedDirectus, EmbeddedError
+from conformance.embedded.settings import EmbeddedSettings
 
 __all__ = [
     "DEFAULT_VERSION",

@@ -43,16 +43,37 @@ def served() -> Iterator[dict[str, Any]]:
 
 
 def test_serve_prints_its_facts_first_and_answers_ping(served: dict[str, Any]) -> None:
-    for key in ("base_url", "admin_email", "admin_password", "admin_token", "directus_version",
-                "access_token_ttl_s", "session_refresh_grace_period_s"):
+    for key in (
+        "base_url",
+        "admin_email",
+        "admin_password",
+        "admin_token",
+        "directus_version",
+        "access_token_ttl_s",
+        "session_refresh_grace_period_s",
+    ):
         assert key in served
     assert httpx.get(f"{served['base_url']}/server/ping").text == "pong"
 
 
 def test_run_against_a_running_server_is_conformant(served: dict[str, Any], tmp_path: Path) -> None:
-    result = subprocess.run([*CLI, "run", "--base-url", served["base_url"], "--admin-token", served["admin_token"],
-                             "--session-grace-period", str(served["session_refresh_grace_period_s"]),
-                             "--reports", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            *CLI,
+            "run",
+            "--base-url",
+            served["base_url"],
+            "--admin-token",
+            served["admin_token"],
+            "--session-grace-period",
+            str(served["session_refresh_grace_period_s"]),
+            "--reports",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     cases = ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
     properties = [{p.get("name"): p.get("value") for p in case.iter("property")} for case in cases]
@@ -60,20 +81,26 @@ def test_run_against_a_running_server_is_conformant(served: dict[str, Any], tmp_
     assert served["admin_token"] not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (["--base-url", "http://127.0.0.1:9", "--admin-token", "x"], "cannot reach"),
-    (["--base-url", "not a url", "--admin-token", "x"], "not an http(s) URL"),
-    (["--base-url", "http://127.0.0.1:9", "--admin-email", "a@example.com"], "both --admin-email"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--base-url", "http://127.0.0.1:9", "--admin-token", "x"], "cannot reach"),
+        (["--base-url", "not a url", "--admin-token", "x"], "not an http(s) URL"),
+        (["--base-url", "http://127.0.0.1:9", "--admin-email", "a@example.com"], "both --admin-email"),
+    ],
+)
 def test_bad_configurations_exit_2_with_one_line(arguments: list[str], message: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DIRECTUS_")}
-    result = subprocess.run([*CLI, "run", *arguments], capture_output=True, text=True,
-                            timeout=30, env=env)
+    result = subprocess.run([*CLI, "run", *arguments], capture_output=True, text=True, timeout=30, env=env)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_wrong_admin_token_exits_2(served: dict[str, Any]) -> None:
-    result = subprocess.run([*CLI, "run", "--base-url", served["base_url"], "--admin-token", "wrong"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [*CLI, "run", "--base-url", served["base_url"], "--admin-token", "wrong"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 2 and "admin token was refused" in result.stderr

@@ -13,11 +13,13 @@ def test_boot_ping_login_stop_leaves_no_process() -> None:
         settings = server.settings
         assert server.pid in directus_processes_on_port(settings.port)
         assert httpx.get(f"{settings.base_url}/server/ping").text == "pong"
-        login = httpx.post(f"{settings.base_url}/auth/login",
-                           json={"email": settings.admin_email, "password": settings.admin_password})
+        login = httpx.post(
+            f"{settings.base_url}/auth/login", json={"email": settings.admin_email, "password": settings.admin_password}
+        )
         assert login.status_code == 200 and login.json()["data"]["access_token"]
-        info = httpx.get(f"{settings.base_url}/server/info",
-                         headers={"Authorization": f"Bearer {settings.admin_token}"})
+        info = httpx.get(
+            f"{settings.base_url}/server/info", headers={"Authorization": f"Bearer {settings.admin_token}"}
+        )
         assert info.json()["data"]["version"] == settings.version
     assert directus_processes_on_port(settings.port) == []
 

@@ -46,7 +46,8 @@ def test_seeding_twice_converges(admin: Admin) -> None:
     second = loader.seed()
     assert snapshot(admin) == after_first
     assert second.posts == first.posts and {p.id for p in second.personas.values()} == {
-        p.id for p in first.personas.values()}
+        p.id for p in first.personas.values()
+    }
     loader.clean()
     assert snapshot(admin) == before
 
@@ -54,9 +55,12 @@ def test_seeding_twice_converges(admin: Admin) -> None:
 def test_a_seed_killed_half_way_is_cleaned_completely(embedded: EmbeddedDirectus, admin: Admin) -> None:
     before = snapshot(admin)
     base_url, token = embedded.settings.base_url, embedded.settings.admin_token
-    seed = subprocess.Popen([sys.executable, "-m", "conformance.cli", "seed", "--base-url", base_url,
-                             "--run-tag", "killed1"], env={"DIRECTUS_ADMIN_TOKEN": token, "PATH": "/usr/bin"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seed = subprocess.Popen(
+        [sys.executable, "-m", "conformance.cli", "seed", "--base-url", base_url, "--run-tag", "killed1"],
+        env={"DIRECTUS_ADMIN_TOKEN": token, "PATH": "/usr/bin"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not admin.get("/policies", **{"filter[name][_contains]": "killed1"}):
         time.sleep(0.05)

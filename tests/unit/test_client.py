@@ -20,7 +20,10 @@ def test_error_code_reads_the_first_error() -> None:
 
 
 def test_set_cookie_attributes_are_parsed() -> None:
-    raw = "directus_refresh_token=abc; Max-Age=604800; Path=/; Expires=Sat, 05 Dec 2026 10:00:00 GMT; HttpOnly; SameSite=Lax"
+    raw = (
+        "directus_refresh_token=abc; Max-Age=604800; Path=/; Expires=Sat, 05 Dec 2026 10:00:00 GMT; HttpOnly; "
+        "SameSite=Lax"
+    )
     cookie = set_cookies(response(200, cookies=[raw]))["directus_refresh_token"]
     assert cookie.value == "abc" and cookie.max_age == 604800
     assert cookie.has("httponly") and not cookie.has("secure")

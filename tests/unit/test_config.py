@@ -12,15 +12,23 @@ def test_no_base_url_means_the_embedded_default() -> None:
 
 
 def test_command_line_wins_over_environment() -> None:
-    target = resolve_target({"base_url": "http://cli.example.com", "admin_token": "from-cli"},
-                            {"DIRECTUS_URL": "http://env.example.com", "DIRECTUS_ADMIN_TOKEN": "from-env"})
+    target = resolve_target(
+        {"base_url": "http://cli.example.com", "admin_token": "from-cli"},
+        {"DIRECTUS_URL": "http://env.example.com", "DIRECTUS_ADMIN_TOKEN": "from-env"},
+    )
     assert target is not None
     assert (target.base_url, target.admin.token) == ("http://cli.example.com", "from-cli")
 
 
 def test_environment_fills_what_the_command_line_leaves_out() -> None:
-    target = resolve_target({"base_url": None}, {"PYTEST_BASE_URL": "https://d.example.com/", "DIRECTUS_ADMIN_EMAIL": "a@example.com",
-                                                 "DIRECTUS_ADMIN_PASSWORD": "pw"})
+    target = resolve_target(
+        {"base_url": None},
+        {
+            "PYTEST_BASE_URL": "https://d.example.com/",
+            "DIRECTUS_ADMIN_EMAIL": "a@example.com",
+            "DIRECTUS_ADMIN_PASSWORD": "pw",
+        },
+    )
     assert target is not None
     assert target.base_url == "https://d.example.com"
     assert (target.admin.email, target.admin.password, target.admin.token) == ("a@example.com", "pw", None)
@@ -44,7 +52,15 @@ def test_an_email_without_a_password_is_refused() -> None:
 
 
 def test_target_facts_from_the_command_line() -> None:
-    target = resolve_target({"base_url": "http://x.example.com", "session_grace_period": 2, "refresh_ttl": 60,
-                             "max_wait": 5, "embedded": True}, {})
+    target = resolve_target(
+        {
+            "base_url": "http://x.example.com",
+            "session_grace_period": 2,
+            "refresh_ttl": 60,
+            "max_wait": 5,
+            "embedded": True,
+        },
+        {},
+    )
     assert target is not None
     assert (target.session_grace_period_s, target.refresh_ttl_s, target.max_wait_s, target.embedded) == (2, 60, 5, True)

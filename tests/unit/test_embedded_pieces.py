@@ -18,7 +18,7 @@ def test_the_default_version_has_a_committed_lockfile() -> None:
 
 
 def test_an_unsupported_version_is_refused_with_the_choices() -> None:
-    with pytest.raises(InstallError, match="has no committed lockfile; choose one of: .*11.17.4"):
+    with pytest.raises(InstallError, match=r"has no committed lockfile; choose one of: .*11\.17\.4"):
         lockfile_dir("9.0.0")
 
 
@@ -61,8 +61,16 @@ def test_settings_are_random_per_run_and_loopback_only(tmp_path: Path) -> None:
 
 def test_public_facts_name_everything_serve_promises() -> None:
     facts = EmbeddedSettings("11.17.4").public_facts()
-    for key in ("base_url", "admin_email", "admin_password", "admin_token", "directus_version",
-                "access_token_ttl_s", "session_refresh_grace_period_s", "refresh_token_ttl_s"):
+    for key in (
+        "base_url",
+        "admin_email",
+        "admin_password",
+        "admin_token",
+        "directus_version",
+        "access_token_ttl_s",
+        "session_refresh_grace_period_s",
+        "refresh_token_ttl_s",
+    ):
         assert key in facts
     assert "secret" not in facts and "key" not in facts
 

@@ -30,12 +30,16 @@ def test_an_empty_token_stays_visibly_empty() -> None:
 
 
 def test_headers_keep_cookie_attributes_but_not_values() -> None:
-    rendered = dict(redact_headers([
-        ("set-cookie", "directus_refresh_token=abcdef; Max-Age=60; Path=/; HttpOnly; SameSite=Lax"),
-        ("cookie", "directus_session_token=xyz; other=1"),
-        ("authorization", "Bearer abcdef"),
-        ("content-type", "application/json"),
-    ]))
+    rendered = dict(
+        redact_headers(
+            [
+                ("set-cookie", "directus_refresh_token=abcdef; Max-Age=60; Path=/; HttpOnly; SameSite=Lax"),
+                ("cookie", "directus_session_token=xyz; other=1"),
+                ("authorization", "Bearer abcdef"),
+                ("content-type", "application/json"),
+            ]
+        )
+    )
     assert rendered["set-cookie"] == f"directus_refresh_token={MASK}; Max-Age=60; Path=/; HttpOnly; SameSite=Lax"
     assert rendered["cookie"] == f"directus_session_token={MASK}; other={MASK}"
     assert rendered["authorization"] == f"Bearer {MASK}"
