@@ -153,6 +153,8 @@ def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str])
         "conformance.checks",
         "-p",
         "no:cacheprovider",
+        "-p",
+        "no:anyio",
         "-q",
         "-rfEs",
         f"--junitxml={reports / 'junit.xml'}",

@@ -112,15 +112,21 @@ def loader_for(config: pytest.Config, target: Target) -> Loader:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize `persona_key` over every user of the cast and `member_key` over its members."""
-    wanted = {"persona_key", "member_key"} & set(metafunc.fixturenames)
+    """Parametrize over the cast: `persona_key` every user, `member_key` every member, `author_key` every member
+    who has posts."""
+    wanted = {"persona_key", "member_key", "author_key"} & set(metafunc.fixturenames)
     if not wanted:
         return
     fixture_file = metafunc.config.option.directus_fixture
-    users = load_fixture(Path(fixture_file) if fixture_file else None)["users"]
+    cast = load_fixture(Path(fixture_file) if fixture_file else None)
+    authors = {post["author"] for post in cast["posts"]}
+    keep: dict[str, Callable[[dict[str, Any]], bool]] = {
+        "persona_key": lambda user: True,
+        "member_key": lambda user: user["role"] == "member",
+        "author_key": lambda user: user["role"] == "member" and user["key"] in authors,
+    }
     for name in wanted:
-        keys = [u["key"] for u in users if name == "persona_key" or u["role"] == "member"]
-        metafunc.parametrize(name, keys)
+        metafunc.parametrize(name, [user["key"] for user in cast["users"] if keep[name](user)])
 
 
 # --- fixtures -----------------------------------------------------------------------------------------------------
