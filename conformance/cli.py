@@ -74,6 +74,14 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     _embedded_options(run)
     run.add_argument("--reports", type=Path, default=Path("reports"), help="reports directory (default reports/)")
     run.add_argument("-n", "--workers", default=str(DEFAULT_WORKERS), help="parallel workers (pytest-xdist), 0 = off")
+    run.add_argument("--waivers", type=Path, help="YAML file of checks expected to fail, each with a reason")
+    run.add_argument("--baseline", type=Path, help="matrix.json of an earlier run to diff against")
+    run.add_argument(
+        "--fail-on",
+        choices=("failures", "regressions"),
+        default="failures",
+        help="fail on any failure (default), or only on regressions against --baseline",
+    )
     run.set_defaults(handler=run_command)
 
     serve = commands.add_parser("serve", help="boot the embedded Directus and keep it up until SIGINT/SIGTERM")
@@ -148,34 +156,26 @@ def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str])
     shutil.rmtree(reports / "allure-results", ignore_errors=True)  # not --clean-alluredir: it races under xdist
     reports.mkdir(parents=True, exist_ok=True)
     _export_admin(target.admin)
-    options = [
-        "--pyargs",
-        "conformance.checks",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:anyio",
-        "-q",
-        "-rfEs",
-        f"--junitxml={reports / 'junit.xml'}",
-        f"--alluredir={reports / 'allure-results'}",
-        "--base-url",
-        target.base_url,
-        "--run-tag",
-        args.run_tag or new_run_tag(),
-        "--session-grace-period",
-        str(target.session_grace_period_s),
-    ]
-    if target.refresh_ttl_s is not None:
-        options += ["--refresh-ttl", str(target.refresh_ttl_s)]
-    if args.max_wait is not None:
-        options += ["--max-wait", str(args.max_wait)]
+    valued = {
+        "--junitxml": reports / "junit.xml",
+        "--alluredir": reports / "allure-results",
+        "--reports": reports,
+        "--base-url": target.base_url,
+        "--run-tag": args.run_tag or new_run_tag(),
+        "--target-name": target.name,
+        "--session-grace-period": target.session_grace_period_s,
+        "--refresh-ttl": target.refresh_ttl_s,
+        "--max-wait": args.max_wait,
+        "--fixture-file": args.fixture_file,
+        "--waivers": args.waivers,
+        "--baseline": args.baseline,
+        "--fail-on": args.fail_on,
+        "-n": args.workers if args.workers not in ("0", "1") else None,
+    }
+    options = ["--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-p", "no:anyio", "-q", "-rfEs"]
+    options += [part for flag, value in valued.items() if value is not None for part in (flag, str(value))]
     if target.embedded:
         options.append("--embedded-target")
-    if args.fixture_file:
-        options += ["--fixture-file", str(args.fixture_file)]
-    if args.workers not in ("0", "1"):
-        options += ["-n", args.workers]
     started = time.monotonic()
     code = pytest.main(options + pytest_args)
     console.print(f"reports in {reports}/ ({time.monotonic() - started:.1f} s)")

@@ -22,10 +22,11 @@ from conformance.admin import Admin, TargetError
 from conformance.client import DirectusClient
 from conformance.config import ConfigError, Target, resolve_target
 from conformance.registry import CheckInfo, current_check
+from conformance.report.plugin import ReportingPlugin
+from conformance.report.results import FINDING, ResultRecorder
 from conformance.seeding import Cast, Loader, Persona, load_fixture, new_run_tag
 from conformance.versions import missing_feature_reason
-
-FINDING = "finding"
+from conformance.waivers import WaiverBook, load_waivers
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,6 +59,37 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="longest wait a check may make for a token to expire, in seconds (default 30)",
     )
     group.addoption(
+        "--reports",
+        dest="directus_reports",
+        default=None,
+        help="write matrix.json, matrix.html and summary.md into this directory",
+    )
+    group.addoption(
+        "--target-name",
+        dest="directus_target_name",
+        default=None,
+        help="the target's name in reports (default: embedded or default)",
+    )
+    group.addoption(
+        "--waivers",
+        dest="directus_waivers",
+        default=None,
+        help="YAML file of checks expected to fail, each with a reason",
+    )
+    group.addoption(
+        "--baseline",
+        dest="directus_baseline",
+        default=None,
+        help="matrix.json of an earlier run: report regressions and improvements",
+    )
+    group.addoption(
+        "--fail-on",
+        dest="directus_fail_on",
+        choices=("failures", "regressions"),
+        default="failures",
+        help="fail the run on any failure (default) or only on regressions against --baseline",
+    )
+    group.addoption(
         "--embedded-target",
         action="store_true",
         default=False,
@@ -70,8 +102,50 @@ def pytest_configure(config: pytest.Config) -> None:
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:
         config.option.directus_run_tag = workerinput["directus_run_tag"]
-    elif not config.option.directus_run_tag:
-        config.option.directus_run_tag = new_run_tag()
+    else:
+        if not config.option.directus_run_tag:
+            config.option.directus_run_tag = new_run_tag()
+        register_reporting(config)
+
+
+def register_reporting(config: pytest.Config) -> None:
+    """On the controller: results, waivers and report files, when the run asks for any of them."""
+    o = config.option
+    if not (o.directus_reports or o.directus_waivers or o.directus_baseline):
+        return
+    try:
+        found = configured_target(config)
+        waivers = load_waivers(Path(o.directus_waivers)) if o.directus_waivers else []
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from error
+    if o.directus_baseline and not Path(o.directus_baseline).is_file():
+        raise pytest.UsageError(f"the baseline {o.directus_baseline} does not exist")
+    target = {
+        "name": o.directus_target_name or ("embedded" if o.embedded_target else "default"),
+        "base_url": found.base_url if found else "",
+        "embedded": bool(o.embedded_target),
+        "version": "",
+        "database": "sqlite" if o.embedded_target else "unknown",
+    }
+
+    def version() -> str:
+        handle = shared_dir(config) / "cast.json"
+        return Cast.from_json(handle.read_text()).facts.version if handle.exists() else ""
+
+    recorder = ResultRecorder()
+    config.pluginmanager.register(recorder, "directus-conformance-results")
+    config.pluginmanager.register(
+        ReportingPlugin(
+            recorder,
+            target=target,
+            reports=Path(o.directus_reports) if o.directus_reports else None,
+            waivers=WaiverBook(waivers),
+            baseline=Path(o.directus_baseline) if o.directus_baseline else None,
+            fail_on=o.directus_fail_on,
+            version=version,
+        ),
+        "directus-conformance-reporting",
+    )
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -209,11 +283,26 @@ def _conformance_check(request: pytest.FixtureRequest) -> Iterator[None]:
         reason = missing_feature_reason(info.requires, request.getfixturevalue("cast").facts.version)
         if reason:
             pytest.skip(reason)
+    label_for_allure(info)
     token = current_check.set(info)
     try:
         yield
     finally:
         current_check.reset(token)
+
+
+def label_for_allure(info: CheckInfo) -> None:
+    """Epic, feature (behaviour), story (title), ID, severity from the level, and links to the refs."""
+    import allure
+
+    allure.dynamic.epic("Directus authentication")
+    allure.dynamic.feature(info.behaviour)
+    allure.dynamic.story(info.title)
+    allure.dynamic.id(info.id)
+    allure.dynamic.severity(allure.severity_level.CRITICAL if info.level == "MUST" else allure.severity_level.NORMAL)
+    allure.dynamic.tag(info.level)
+    for label, url in info.ref_links():
+        allure.dynamic.link(url, name=label)
 
 
 def check_info(item: pytest.Item) -> CheckInfo | None:

@@ -1,4 +1,4 @@
-"""One real embedded Directus for the integration tests, booted by the harness itself."""
+"""Clients and snapshots for the integration tests (the embedded server itself is in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,6 @@ from conformance.admin import Admin
 from conformance.client import DirectusClient
 from conformance.config import AdminCredentials
 from conformance.embedded import EmbeddedDirectus
-
-
-@pytest.fixture(scope="session")
-def embedded() -> Iterator[EmbeddedDirectus]:
-    with EmbeddedDirectus() as server:
-        yield server
 
 
 @pytest.fixture(scope="session")

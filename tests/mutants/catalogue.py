@@ -1,0 +1,461 @@
+"""The mutants: realistic ways a server, a proxy in front of it or a misconfiguration breaks Directus auth.
+
+Each names the behaviour it breaks and the exact check IDs that must fail because of it (and no others).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import jwt
+
+from conformance.checks.test_tfa import DirectusTOTP
+from tests.mutants.proxy import Mutant, ProxyRequest, Upstream, error, respond, set_cookie_headers, with_headers
+
+POSTS_LIST = re.compile(r"^/items/posts_[a-z0-9]+/?$")
+POSTS_ITEM = re.compile(r"^/items/posts_[a-z0-9]+/\d+$")
+USER_ITEM = re.compile(r"^/users/[0-9a-f-]{36}$")
+
+
+class Described(Mutant):
+    behaviour: ClassVar[str]
+    description: ClassVar[str]
+    expected: ClassVar[frozenset[str]]
+
+
+def as_admin(request: ProxyRequest, upstream: Upstream) -> ProxyRequest:
+    request.query = [(k, v) for k, v in request.query if k != "access_token"]
+    request.set_header("Cookie", None)
+    request.set_header("Authorization", f"Bearer {upstream.admin_token}")
+    return request
+
+
+def bearer_token(request: ProxyRequest) -> str | None:
+    parts = (request.header("authorization") or "").split(" ")
+    return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None
+
+
+class PublicPostsList(Described):
+    name = "public-posts-list"
+    behaviour = "Unauthenticated requests are refused"
+    description = "the public policy can list posts (a read permission given to Public by mistake)"
+    expected = frozenset({"ANON-LIST-403", "ANON-UNKNOWN-COLLECTION-403", "TRANSPORT-MALFORMED-HEADER-ANONYMOUS"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.method == "GET" and request.is_anonymous and POSTS_LIST.match(request.path):
+            return as_admin(request, upstream)
+        return request
+
+
+class UnknownCollection404(Described):
+    name = "unknown-collection-404"
+    behaviour = "Unauthenticated requests are refused"
+    description = "a collection that does not exist answers 404 (an existence oracle), e.g. from a gateway route map"
+    expected = frozenset({"ANON-UNKNOWN-COLLECTION-403"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.path.startswith("/items/") and request.path.split("/")[2].endswith("_nonexistent"):
+            return error(404, "ROUTE_NOT_FOUND")
+        return request
+
+
+class AnonymousMe403(Described):
+    name = "anonymous-me-403"
+    behaviour = "Unauthenticated requests are refused"
+    description = "anonymous /users/me answers 403 FORBIDDEN instead of 401 (a WAF normalising auth errors)"
+    expected = frozenset({"ANON-ME-401"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == "/users/me" and request.is_anonymous and response.status_code == 401:
+            return error(403, "FORBIDDEN")
+        return response
+
+
+class QueryTokenDroppedWhenHeader(Described):
+    name = "header-wins-over-query"
+    behaviour = "Token transport"
+    description = "a proxy drops ?access_token= when an Authorization header is present (pre-10.10 behaviour)"
+    expected = frozenset({"TRANSPORT-HEADER-AND-QUERY-400"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if bearer_token(request) and request.param("access_token"):
+            request.query = [(k, v) for k, v in request.query if k != "access_token"]
+        return request
+
+
+class LenientScheme(Described):
+    name = "lenient-auth-scheme"
+    behaviour = "Token transport"
+    description = "a gateway rewrites any `Authorization: <scheme> <token>` to `Bearer <token>`"
+    expected = frozenset({"TRANSPORT-MALFORMED-HEADER-ANONYMOUS"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        parts = (request.header("authorization") or "").split(" ")
+        if len(parts) == 2 and parts[0].lower() == "token":
+            request.set_header("Authorization", f"Bearer {parts[1]}")
+        return request
+
+
+class UnverifiedSignature(Described):
+    name = "jwt-signature-not-verified"
+    behaviour = "Bad tokens are refused"
+    description = "JWT claims are trusted without verifying the signature (decode instead of verify)"
+    expected = frozenset({"BADTOKEN-FORGED-403"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        token = bearer_token(request)
+        if token and token.startswith("eyJ"):
+            try:
+                jwt.decode(token, upstream.secret, algorithms=["HS256"], issuer="directus")
+            except jwt.ExpiredSignatureError:
+                return request
+            except jwt.InvalidTokenError:
+                claims = jwt.decode(token, options={"verify_signature": False})
+                if claims.get("iss") == "directus":
+                    resigned = jwt.encode(claims, upstream.secret, algorithm="HS256")
+                    request.set_header("Authorization", f"Bearer {resigned}")
+        return request
+
+
+class ExpiredAsInvalid(Described):
+    name = "expired-reported-as-invalid"
+    behaviour = "Bad tokens are refused"
+    description = "an expired token answers 403 INVALID_TOKEN, so clients never know to refresh"
+    expected = frozenset({"BADTOKEN-EXPIRED-401"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if response.status_code == 401 and b"TOKEN_EXPIRED" in response.content:
+            return error(403, "INVALID_TOKEN")
+        return response
+
+
+class ExpiresInSeconds(Described):
+    name = "expires-in-seconds"
+    behaviour = "Login"
+    description = "login answers `expires` in seconds instead of milliseconds"
+    expected = frozenset({"LOGIN-JSON"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == "/auth/login" and response.status_code == 200:
+            body = response.json()
+            body["data"]["expires"] = body["data"]["expires"] // 1000
+            return respond(200, body, set_cookie_headers(response))
+        return response
+
+
+class UserEnumeration(Described):
+    name = "login-user-enumeration"
+    behaviour = "Login"
+    description = "a login for an email that has no account answers 404, revealing which emails exist"
+    expected = frozenset({"LOGIN-NO-ENUMERATION"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        body = request.json()
+        if request.path == "/auth/login" and response.status_code == 401 and isinstance(body, dict):
+            found = upstream.admin(
+                "GET", "/users", params={"filter[email][_eq]": str(body.get("email")), "fields": "id"}
+            )
+            if not found.json()["data"]:
+                return error(404, "USER_NOT_FOUND")
+        return response
+
+
+class ReplayCache(Described):
+    name = "refresh-replay-cache"
+    behaviour = "Refresh tokens are single-use"
+    description = "an idempotency cache answers a replayed refresh token with the successor it already got"
+    expected = frozenset({"REFRESH-SINGLE-USE", "COOKIE-ROTATES"})
+
+    def __init__(self) -> None:
+        self.answers: dict[str, httpx.Response] = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(request: ProxyRequest) -> str | None:
+        body = request.json() if request.body else None
+        token = body.get("refresh_token") if isinstance(body, dict) else None
+        cookie = request.header("cookie") or ""
+        match = re.search(r"directus_refresh_token=([^;]+)", cookie)
+        return token or (match.group(1) if match else None)
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        key = self.key(request) if request.path == "/auth/refresh" else None
+        with self.lock:
+            return self.answers.get(key, request) if key else request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        key = self.key(request) if request.path == "/auth/refresh" else None
+        if key and response.status_code == 200:
+            with self.lock:
+                self.answers[key] = response
+        return response
+
+
+class StickySession(Described):
+    name = "sticky-session"
+    behaviour = "Refresh tokens are single-use"
+    description = "a proxy upgrades any superseded session cookie to the newest one it has seen for that session"
+    expected = frozenset({"REFRESH-SESSION-ROTATES"})
+
+    def __init__(self) -> None:
+        self.newer: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def session(request: ProxyRequest) -> str | None:
+        match = re.search(r"directus_session_token=([^;]+)", request.header("cookie") or "")
+        return match.group(1) if match else None
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        old = self.session(request)
+        with self.lock:
+            if old in self.newer and request.path != "/auth/refresh":
+                request.set_header("Cookie", f"directus_session_token={self.newer[old]}")
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        old = self.session(request)
+        new = response.cookies.get("directus_session_token")
+        if request.path == "/auth/refresh" and old and new:
+            with self.lock:
+                self.newer[old] = new
+        return response
+
+
+class LogoutNoop(Described):
+    name = "logout-revokes-nothing"
+    behaviour = "Logout"
+    description = "logout answers 204 and clears the cookie but never reaches the server (an edge function)"
+    expected = frozenset({"LOGOUT-REVOKES"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.path == "/auth/logout":
+            cookies = []
+            for name in ("directus_refresh_token", "directus_session_token"):
+                if f"{name}=" in (request.header("cookie") or ""):
+                    cookies.append(f"{name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax")
+            return respond(204, headers=[("set-cookie", cookie) for cookie in cookies])
+        return request
+
+
+class Logout200(Described):
+    name = "logout-200-with-body"
+    behaviour = "Logout"
+    description = "logout answers 200 with a JSON body (as Directus's own OpenAPI document says) instead of 204"
+    expected = frozenset({"LOGOUT-204"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == "/auth/logout" and response.status_code == 204:
+            return respond(200, {"data": None}, set_cookie_headers(response))
+        return response
+
+
+class LogoutKeepsCookie(Described):
+    name = "logout-keeps-cookie"
+    behaviour = "Logout"
+    description = "a CDN strips Set-Cookie from logout responses, so the browser keeps the cookie"
+    expected = frozenset({"LOGOUT-CLEARS-COOKIE"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == "/auth/logout":
+            return with_headers(response, [(k, v) for k, v in response.headers.multi_items() if k != "set-cookie"])
+        return response
+
+
+class CookieNotHttpOnly(Described):
+    name = "refresh-cookie-not-httponly"
+    behaviour = "Cookie mode"
+    description = "the refresh cookie loses HttpOnly (a proxy rewriting cookies for a front-end that reads them)"
+    expected = frozenset({"LOGIN-COOKIE", "COOKIE-ATTRIBUTES", "COOKIE-ROTATES"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        def without_httponly(name: str, value: str) -> str:
+            refresh = name == "set-cookie" and value.startswith("directus_refresh_token=")
+            return value.replace("; HttpOnly", "") if refresh else value
+
+        return with_headers(response, [(k, without_httponly(k, v)) for k, v in response.headers.multi_items()])
+
+
+class SessionCookieStripped(Described):
+    name = "session-cookie-stripped"
+    behaviour = "Session mode"
+    description = "a cache in front strips the Cookie header from data requests, so session mode cannot work"
+    expected = frozenset(
+        {
+            "SESSION-COOKIE-AUTHENTICATES",
+            "SESSION-REFRESH",
+            "OWNERSHIP-LIST",
+            "REFRESH-SESSION-ROTATES",
+            "OWNERSHIP-OTHERS-403",
+            "OWNERSHIP-UPDATE-OWN",
+            "LOGOUT-REVOKES",
+            "USERSTATE-SUSPENDED-REFRESH-401",
+        }
+    )
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if not request.path.startswith("/auth/"):
+            request.set_header("Cookie", None)
+        return request
+
+
+class AuthResponseCache(Described):
+    name = "auth-response-cache"
+    behaviour = "Static tokens"
+    description = "a cache keyed on the Authorization header serves /users/me for 60 s (a token→user cache)"
+    expected = frozenset({"STATIC-REGENERATION", "STATIC-REVOKE", "USERSTATE-SUSPENDED-LOGIN-401"})
+
+    def __init__(self) -> None:
+        self.cache: dict[str, httpx.Response] = {}
+        self.lock = threading.Lock()
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        token = bearer_token(request)
+        if request.path == "/users/me" and request.method == "GET" and token:
+            with self.lock:
+                return self.cache.get(token, request)
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        token = bearer_token(request)
+        if request.path == "/users/me" and request.method == "GET" and token and response.status_code == 200:
+            with self.lock:
+                self.cache[token] = response
+        return response
+
+
+class TokenNotConcealed(Described):
+    name = "static-token-not-concealed"
+    behaviour = "Static tokens"
+    description = "the token field reads back in clear (the `conceal` special removed from directus_users.token)"
+    expected = frozenset({"STATIC-MASKED"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if USER_ITEM.match(request.path) and b'"token":"**********"' in response.content:
+            token = base64.b32encode(request.path.encode()).decode()[:32]
+            return respond(response.status_code, json.loads(response.content.replace(b"**********", token.encode())))
+        return response
+
+
+class AggregateUnfiltered(Described):
+    name = "aggregate-ignores-permissions"
+    behaviour = "Ownership filtering"
+    description = "aggregate queries skip the permission filter (counts over every row)"
+    expected = frozenset({"OWNERSHIP-NO-LEAK-REST"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if (
+            POSTS_LIST.match(request.path)
+            and any(k.startswith("aggregate") for k, _ in request.query)
+            and not request.is_anonymous
+        ):
+            return as_admin(request, upstream)
+        return request
+
+
+class UpdateUnfiltered(Described):
+    name = "update-ignores-ownership"
+    behaviour = "Ownership filtering"
+    description = "updates skip the item filter: a member may change anyone's post (read still filtered)"
+    expected = frozenset({"OWNERSHIP-OTHERS-403"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.method == "PATCH" and POSTS_ITEM.match(request.path) and not request.is_anonymous:
+            return as_admin(request, upstream)
+        return request
+
+
+class GraphqlUnfiltered(Described):
+    name = "graphql-ignores-permissions"
+    behaviour = "Ownership filtering"
+    description = "the GraphQL endpoint resolves item queries without the caller's permissions"
+    expected = frozenset({"OWNERSHIP-NO-LEAK-GRAPHQL"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.path == "/graphql" and not request.is_anonymous:
+            return as_admin(request, upstream)
+        return request
+
+
+class SuspensionIgnored(Described):
+    name = "suspension-not-applied"
+    behaviour = "User state"
+    description = "a status change to suspended is not applied (a gateway's field allow-list drops `status`)"
+    expected = frozenset({"USERSTATE-SUSPENDED-REFRESH-401", "USERSTATE-SUSPENDED-LOGIN-401"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json()
+        if (
+            request.method == "PATCH"
+            and USER_ITEM.match(request.path)
+            and isinstance(body, dict)
+            and body.get("status") == "suspended"
+        ):
+            return respond(200, {"data": {"id": request.path.rsplit("/", 1)[1], "status": "suspended"}})
+        return request
+
+
+class OtpNotEnforced(Described):
+    name = "otp-not-enforced"
+    behaviour = "Two-factor authentication"
+    description = "a login proxy completes the OTP itself (it learnt the secret at enrolment): TFA is not enforced"
+    expected = frozenset({"TFA-OTP-REQUIRED", "TFA-WRONG-OTP"})
+
+    def __init__(self) -> None:
+        self.secrets: dict[str, str] = {}
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json()
+        if request.path == "/auth/login" and isinstance(body, dict) and body.get("email") in self.secrets:
+            body["otp"] = DirectusTOTP(self.secrets[body["email"]]).now()
+            request.set_json(body)
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == "/users/me/tfa/generate" and response.status_code == 200:
+            url = urlsplit(response.json()["data"]["otpauth_url"])
+            email = url.path.rsplit(":", 1)[-1].replace("%40", "@")
+            self.secrets[email] = parse_qs(url.query)["secret"][0]
+        return response
+
+
+MUTANTS: list[type[Described]] = [
+    PublicPostsList,
+    UnknownCollection404,
+    AnonymousMe403,
+    QueryTokenDroppedWhenHeader,
+    LenientScheme,
+    UnverifiedSignature,
+    ExpiredAsInvalid,
+    ExpiresInSeconds,
+    UserEnumeration,
+    ReplayCache,
+    StickySession,
+    LogoutNoop,
+    Logout200,
+    LogoutKeepsCookie,
+    CookieNotHttpOnly,
+    SessionCookieStripped,
+    AuthResponseCache,
+    TokenNotConcealed,
+    AggregateUnfiltered,
+    UpdateUnfiltered,
+    GraphqlUnfiltered,
+    SuspensionIgnored,
+    OtpNotEnforced,
+]
+
+
+def describe(mutant: type[Described]) -> dict[str, Any]:
+    return {
+        "name": mutant.name,
+        "behaviour": mutant.behaviour,
+        "description": mutant.description,
+        "expected": sorted(mutant.expected),
+    }

@@ -1,0 +1,55 @@
+"""Running the shipped conformance suite against a base URL, and reading which checks failed from its JUnit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.embedded import EmbeddedDirectus
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    failed: frozenset[str]
+    passed: int
+    output: str
+
+
+def run_suite(base_url: str, server: EmbeddedDirectus, reports: Path, workers: int = 4) -> SuiteResult:
+    """The whole suite, as `directus-conformance run` would run it, against `base_url` (the proxy)."""
+    junit = reports / "junit.xml"
+    settings = server.settings
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--pyargs",
+        "conformance.checks",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "-n",
+        str(workers),
+        "--base-url",
+        base_url,
+        f"--junitxml={junit}",
+        "--session-grace-period",
+        str(settings.session_refresh_grace_period_s),
+        "--refresh-ttl",
+        str(settings.refresh_token_ttl_s),
+    ]
+    env = {**os.environ, "DIRECTUS_ADMIN_TOKEN": settings.admin_token}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
+    failed: set[str] = set()
+    passed = 0
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        check_id = next((p.get("value") for p in case.iter("property") if p.get("name") == "check_id"), None)
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.add(check_id or str(case.get("name")))
+        elif case.find("skipped") is None:
+            passed += 1
+    return SuiteResult(frozenset(failed), passed, done.stdout[-4000:])

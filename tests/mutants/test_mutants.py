@@ -1,0 +1,42 @@
+"""Every check can fail: each mutant, injected by a proxy in front of the real embedded Directus, is caught by
+exactly the checks it names, and a proxy that injects nothing raises no false alarm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.embedded import EmbeddedDirectus
+from tests.mutants.catalogue import MUTANTS, Described
+from tests.mutants.proxy import FaultProxy, Mutant, Upstream
+from tests.mutants.suite import run_suite
+
+
+def upstream_of(server: EmbeddedDirectus) -> Upstream:
+    return Upstream(server.settings.base_url, server.settings.admin_token, server.settings.secret)
+
+
+def test_without_a_mutant_everything_passes_through_the_proxy(embedded: EmbeddedDirectus, tmp_path: Path) -> None:
+    with FaultProxy(upstream_of(embedded), Mutant()) as proxy:
+        result = run_suite(proxy.base_url, embedded, tmp_path)
+    assert result.failed == frozenset(), result.output
+    assert result.passed > 100
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+def test_mutant_is_caught_by_exactly_its_checks(
+    embedded: EmbeddedDirectus, tmp_path: Path, mutant: type[Described]
+) -> None:
+    with FaultProxy(upstream_of(embedded), mutant()) as proxy:
+        result = run_suite(proxy.base_url, embedded, tmp_path)
+    missed = mutant.expected - result.failed
+    unrelated = result.failed - mutant.expected
+    assert not missed and not unrelated, f"missed {sorted(missed)}, unrelated {sorted(unrelated)}\n{result.output}"
+
+
+def test_every_behaviour_has_a_mutant() -> None:
+    from conformance.registry import load_all_checks
+
+    behaviours = {info.behaviour for info in load_all_checks().values()}
+    assert behaviours <= {m.behaviour for m in MUTANTS}
