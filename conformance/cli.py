@@ -23,12 +23,21 @@ import httpx
 from conformance import __version__
 from conformance.admin import Admin, TargetError
 from conformance.client import DirectusClient
-from conformance.config import AdminCredentials, ConfigError, Target, resolve_target
+from conformance.config import (
+    AdminCredentials,
+    ConfigError,
+    Target,
+    load_targets_file,
+    parse_target_spec,
+    resolve_target,
+)
 from conformance.console import console
 from conformance.embedded import DEFAULT_VERSION, SUPPORTED_VERSIONS, EmbeddedDirectus, EmbeddedError
 from conformance.embedded.install import InstallError
 from conformance.redaction import register_secret
 from conformance.registry import load_all_checks
+from conformance.report import matrix
+from conformance.report.files import write_reports
 from conformance.seeding import Loader, load_fixture, new_run_tag
 
 EXIT_OK, EXIT_NONCONFORMANT, EXIT_CONFIG = 0, 1, 2
@@ -72,6 +81,13 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     run = commands.add_parser("run", help="run the conformance suites (embedded Directus when no --base-url)")
     _target_options(run)
     _embedded_options(run)
+    run.add_argument(
+        "--target",
+        action="append",
+        metavar="NAME=URL",
+        help="a named target (repeatable); its admin token from DIRECTUS_ADMIN_TOKEN_<NAME>",
+    )
+    run.add_argument("--config", type=Path, help="a TOML file of [targets.NAME] tables (secrets from env vars)")
     run.add_argument("--reports", type=Path, default=Path("reports"), help="reports directory (default reports/)")
     run.add_argument("-n", "--workers", default=str(DEFAULT_WORKERS), help="parallel workers (pytest-xdist), 0 = off")
     run.add_argument("--waivers", type=Path, help="YAML file of checks expected to fail, each with a reason")
@@ -95,6 +111,11 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         sub = commands.add_parser(name, help=help_text)
         _target_options(sub)
         sub.set_defaults(handler=handler)
+
+    merge = commands.add_parser("merge", help="merge the matrix.json of several runs into one report")
+    merge.add_argument("matrices", nargs="+", type=Path, help="matrix.json files (e.g. one per CI job)")
+    merge.add_argument("--reports", type=Path, default=Path("reports"), help="where to write the merged report")
+    merge.set_defaults(handler=merge_command)
 
     checks = commands.add_parser("checks", help="print the catalogue of checks")
     checks.add_argument("--format", choices=("md", "json"), default="md")
@@ -126,11 +147,27 @@ def _embedded_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    targets = configured_targets(args)
+    if not targets:
+        with EmbeddedDirectus(args.directus_version) as server:
+            return run_suites(embedded_target(server), args, pytest_args, args.reports)
+    if len(targets) == 1:
+        return run_suites(targets[0], args, pytest_args, args.reports)
+    codes = [run_suites(target, args, pytest_args, args.reports / target.name) for target in targets]
+    runs = [args.reports / t.name / "matrix.json" for t in targets if (args.reports / t.name / "matrix.json").exists()]
+    write_reports(matrix.merge([matrix.load(path) for path in runs]), args.reports)
+    return max(codes)
+
+
+def configured_targets(args: argparse.Namespace) -> list[Target]:
+    """--config FILE, or --target NAME=URL (repeatable), or --base-url; none means the embedded default."""
+    if args.config:
+        return load_targets_file(args.config, os.environ)
+    fallback = AdminCredentials(args.admin_token or os.environ.get("DIRECTUS_ADMIN_TOKEN"))
+    if args.target:
+        return [parse_target_spec(spec, os.environ, fallback) for spec in args.target]
     target = resolve_target(vars(args), os.environ)
-    if target is not None:
-        return run_suites(target, args, pytest_args)
-    with EmbeddedDirectus(args.directus_version) as server:
-        return run_suites(embedded_target(server), args, pytest_args)
+    return [target] if target else []
 
 
 def embedded_target(server: EmbeddedDirectus) -> Target:
@@ -146,13 +183,12 @@ def embedded_target(server: EmbeddedDirectus) -> Target:
     )
 
 
-def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str]) -> int:
+def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str], reports: Path) -> int:
     """Check the admin credential first (a clear exit 2), then run pytest over the checks with the reports."""
     import pytest
 
     with DirectusClient(target.base_url) as client:
         Admin(client, target.admin).verify()
-    reports: Path = args.reports
     shutil.rmtree(reports / "allure-results", ignore_errors=True)  # not --clean-alluredir: it races under xdist
     reports.mkdir(parents=True, exist_ok=True)
     _export_admin(target.admin)
@@ -229,6 +265,16 @@ def clean_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
     with _loader(args) as loader:
         removed = loader.clean()
     print(json.dumps({"run_tag": args.run_tag, "removed": removed}))
+    return EXIT_OK
+
+
+def merge_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    missing = [str(path) for path in args.matrices if not path.is_file()]
+    if missing:
+        raise UsageProblem(f"no such matrix file: {', '.join(missing)}")
+    merged = matrix.merge([matrix.load(path) for path in args.matrices])
+    write_reports(merged, args.reports)
+    console.print(f"merged {len(args.matrices)} runs ({len(merged['targets'])} targets) into {args.reports}/")
     return EXIT_OK
 
 

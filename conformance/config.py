@@ -5,12 +5,19 @@ Knows nothing of pytest or httpx: the CLI and the pytest plugin both build a Tar
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.client import REFRESH_COOKIE, SESSION_COOKIE
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 DEFAULT_SESSION_GRACE_S = 10.0
 DEFAULT_MAX_WAIT_S = 30.0
@@ -98,3 +105,64 @@ def resolve_target(cli: Mapping[str, Any], env: Mapping[str, str]) -> Target | N
         refresh_ttl_s=float(refresh_ttl) if refresh_ttl is not None else None,
         max_wait_s=float(max_wait) if max_wait is not None else DEFAULT_MAX_WAIT_S,
     )
+
+
+def target_env_name(name: str) -> str:
+    """The environment variable holding a named target's admin token: DIRECTUS_ADMIN_TOKEN_<NAME>."""
+    return "DIRECTUS_ADMIN_TOKEN_" + "".join(c if c.isalnum() else "_" for c in name).upper()
+
+
+def parse_target_spec(spec: str, env: Mapping[str, str], fallback: AdminCredentials) -> Target:
+    """`NAME=URL` from --target; the admin token comes from DIRECTUS_ADMIN_TOKEN_<NAME>, else the global one."""
+    name, sep, url = spec.partition("=")
+    if not sep or not name or not url:
+        raise ConfigError(f"--target {spec!r} must look like NAME=URL, e.g. staging=https://staging.example.com")
+    token = env.get(target_env_name(name))
+    admin = AdminCredentials(token=token) if token else fallback
+    return Target(base_url=validate_base_url(url), admin=admin, name=name)
+
+
+def load_targets_file(path: Path, env: Mapping[str, str]) -> list[Target]:
+    """Targets from a TOML file; secrets are named by environment variable, never stored in the file.
+
+    [targets.staging]
+    base_url = "https://staging.example.com"
+    admin_token_env = "STAGING_DIRECTUS_TOKEN"    # or admin_email_env + admin_password_env
+    session_grace_period = 10                     # optional
+    """
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read the config file {path}: {error}") from error
+    targets = []
+    for name, table in (data.get("targets") or {}).items():
+        if any(key in table for key in ("admin_token", "admin_password")):
+            raise ConfigError(
+                f"{path}: target {name} stores a secret; name an environment variable instead "
+                "(admin_token_env, admin_password_env)"
+            )
+        secrets = {
+            key: env.get(str(table[f"{key}_env"]))
+            for key in ("admin_token", "admin_email", "admin_password")
+            if f"{key}_env" in table
+        }
+        missing = [str(table[f"{key}_env"]) for key, value in secrets.items() if not value]
+        if missing:
+            raise ConfigError(f"target {name}: set the environment variable(s) {', '.join(missing)}")
+        target = resolve_target(
+            {
+                "base_url": table.get("base_url"),
+                "target_name": name,
+                "session_grace_period": table.get("session_grace_period"),
+                "refresh_ttl": table.get("refresh_ttl"),
+                "max_wait": table.get("max_wait"),
+                **secrets,
+            },
+            {},
+        )
+        if target is None:
+            raise ConfigError(f"target {name} in {path} has no base_url")
+        targets.append(target)
+    if not targets:
+        raise ConfigError(f"{path} names no [targets.NAME] table")
+    return targets

@@ -14,7 +14,8 @@ import pytest
 
 from conformance.redaction import redact_text
 from conformance.registry import load_all_checks
-from conformance.report import html, matrix, summary
+from conformance.report import matrix
+from conformance.report.files import write_reports
 from conformance.report.results import WAIVED, ResultRecorder, instance_id
 from conformance.waivers import WaiverBook
 
@@ -79,16 +80,8 @@ class ReportingPlugin:
             failing = bool(regressions)
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and self.recorder.results:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK
-        verdict = "non-conformant" if totals["failed"] + totals["error"] else "conformant"
         if self.reports is not None:
-            self.reports.mkdir(parents=True, exist_ok=True)
-            matrix.write(current, self.reports / "matrix.json")
-            (self.reports / "matrix.html").write_text(html.render(current))
-            (self.reports / "summary.md").write_text(
-                summary.render(
-                    current, verdict=verdict, notes=self.notes, regressions=regressions, improvements=improvements
-                )
-            )
+            write_reports(current, self.reports, notes=self.notes, regressions=regressions, improvements=improvements)
             self._allure_environment(session)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conformance.config import DEFAULT_SESSION_GRACE_S, ConfigError, resolve_target
@@ -64,3 +66,32 @@ def test_target_facts_from_the_command_line() -> None:
     )
     assert target is not None
     assert (target.session_grace_period_s, target.refresh_ttl_s, target.max_wait_s, target.embedded) == (2, 60, 5, True)
+
+
+def test_named_targets_take_their_token_from_their_own_variable() -> None:
+    from conformance.config import AdminCredentials, parse_target_spec
+
+    target = parse_target_spec(
+        "staging=https://s.example.com", {"DIRECTUS_ADMIN_TOKEN_STAGING": "t1"}, AdminCredentials("global")
+    )
+    assert (target.name, target.base_url, target.admin.token) == ("staging", "https://s.example.com", "t1")
+    other = parse_target_spec("prod-eu=https://p.example.com", {}, AdminCredentials("global"))
+    assert other.admin.token == "global"
+    with pytest.raises(ConfigError, match="NAME=URL"):
+        parse_target_spec("https://p.example.com", {}, AdminCredentials())
+
+
+def test_a_targets_file_names_secrets_by_environment_variable(tmp_path: Path) -> None:
+    from conformance.config import load_targets_file
+
+    path = tmp_path / "targets.toml"
+    path.write_text(
+        '[targets.staging]\nbase_url = "https://s.example.com"\nadmin_token_env = "S_TOKEN"\nsession_grace_period = 5\n'
+    )
+    [target] = load_targets_file(path, {"S_TOKEN": "secret"})
+    assert (target.name, target.admin.token, target.session_grace_period_s) == ("staging", "secret", 5)
+    with pytest.raises(ConfigError, match="S_TOKEN"):
+        load_targets_file(path, {})
+    path.write_text('[targets.bad]\nbase_url = "https://b.example.com"\nadmin_token = "inline"\n')
+    with pytest.raises(ConfigError, match="stores a secret"):
+        load_targets_file(path, {})
