@@ -19,8 +19,9 @@ import pytest
 from filelock import FileLock
 
 from conformance.admin import Admin, TargetError
-from conformance.client import DirectusClient
+from conformance.client import DirectusClient, DirectusError
 from conformance.config import ConfigError, Target, resolve_target
+from conformance.redaction import redact_text
 from conformance.registry import CheckInfo, current_check
 from conformance.report.plugin import ReportingPlugin
 from conformance.report.results import FINDING, ResultRecorder
@@ -212,12 +213,12 @@ def target(pytestconfig: pytest.Config) -> Target:
     try:
         found = configured_target(pytestconfig)
     except ConfigError as error:
-        pytest.exit(str(error), returncode=pytest.ExitCode.USAGE_ERROR)
+        pytest.fail(str(error), pytrace=False)
     if found is None:
-        pytest.exit(
-            "no Directus target: give --base-url URL (or DIRECTUS_URL), or use `directus-conformance run`"
-            " to boot the embedded one",
-            returncode=pytest.ExitCode.USAGE_ERROR,
+        pytest.fail(
+            "no Directus target: give --base-url URL (or DIRECTUS_URL), or use `directus-conformance run` to "
+            "boot the embedded one",
+            pytrace=False,
         )
     return found
 
@@ -238,18 +239,20 @@ def directus(target: Target) -> Iterator[DirectusClient]:
 def cast(pytestconfig: pytest.Config, target: Target) -> Cast:
     """The seeded cast, seeded once per run: the first process to get here seeds, the others read its handle."""
     directory = shared_dir(pytestconfig)
-    handle = directory / "cast.json"
+    handle, failure = directory / "cast.json", directory / "seed-error.txt"
     with FileLock(str(directory / "seed.lock")):
         if handle.exists():
             return Cast.from_json(handle.read_text())
-        (directory / "seed-started").touch()  # the controller cleans even if the seed stops half-way
-        try:
-            seeded = loader_for(pytestconfig, target).seed()
-        except TargetError as error:
-            pytest.exit(f"cannot seed the target: {error}", returncode=pytest.ExitCode.USAGE_ERROR)
-        handle.write_text(seeded.to_json())
-        handle.chmod(0o600)
-        return seeded
+        if not failure.exists():
+            (directory / "seed-started").touch()  # the controller cleans even if the seed stops half-way
+            try:
+                seeded = loader_for(pytestconfig, target).seed()
+                handle.write_text(seeded.to_json())
+                handle.chmod(0o600)
+                return seeded
+            except (TargetError, DirectusError) as error:
+                failure.write_text(redact_text(str(error)))
+    pytest.fail(f"cannot seed the target: {failure.read_text()}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -22,17 +22,21 @@ def login(directus: DirectusClient, persona: Persona, mode: Mode = "json") -> Lo
 
 
 def credentials(directus: DirectusClient, persona: Persona, kind: CredentialKind) -> dict[str, str]:
-    """Fresh request headers authenticating `persona` with one kind of credential."""
+    """Fresh request headers authenticating `persona` with one kind of credential, proven to work first: a refusal
+    that follows is then the target's decision, not a credential that never worked (which would pass vacuously)."""
     if kind == "static_token":
-        return bearer(persona.static_token)
-    if kind == "session_cookie":
+        headers = bearer(persona.static_token)
+    elif kind == "session_cookie":
         session = login(directus, persona, "session")
         expect(session.cookie is not None, "a session login sets the session cookie", session.response)
         assert session.cookie is not None
-        return directus.session_headers(session.cookie.value)
-    access = login(directus, persona, "json")
-    assert access.access_token is not None
-    return bearer(access.access_token)
+        headers = directus.session_headers(session.cookie.value)
+    else:
+        access = login(directus, persona, "json")
+        assert access.access_token is not None
+        headers = bearer(access.access_token)
+    expect_user(whoami(directus, headers), persona, f"{persona.name}'s {kind.replace('_', ' ')}")
+    return headers
 
 
 def whoami(directus: DirectusClient, headers: dict[str, str]) -> httpx.Response:

@@ -85,6 +85,7 @@ def test_null_revokes_static_token(directus: DirectusClient, throwaway: Callable
     user = throwaway()
     token = new_token()
     set_token(loader, user, token)
+    expect_user(whoami(directus, bearer(token)), user, "the static token before it is revoked")
     set_token(loader, user, None)
     expect_status(whoami(directus, bearer(token)), 401, "INVALID_CREDENTIALS", why="a revoked static token")
 

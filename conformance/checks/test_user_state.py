@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.checks.steps import login, refresh_secret, refresh_with, whoami
+from conformance.checks.steps import expect_user, login, refresh_secret, refresh_with, whoami
 from conformance.client import DirectusClient, Mode, bearer
 from conformance.evidence import expect_status
 from conformance.redaction import register_secret
@@ -35,9 +35,11 @@ def test_suspension_ends_sessions(
 ) -> None:
     user = throwaway()
     secret = refresh_secret(login(directus, user, mode), mode)
+    assert secret is not None
+    if mode == "session":
+        expect_user(whoami(directus, directus.session_headers(secret)), user, "the session cookie before suspension")
     update_user(loader, user, {"status": "suspended"})
     if mode == "session":
-        assert secret is not None
         expect_status(
             whoami(directus, directus.session_headers(secret)),
             401,
@@ -62,6 +64,7 @@ def test_suspended_user_cannot_authenticate(
     directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader
 ) -> None:
     user = throwaway()
+    expect_user(whoami(directus, bearer(user.static_token)), user, "the static token before suspension")
     update_user(loader, user, {"status": "suspended"})
     expect_status(
         directus.login(user.email, user.password).response,

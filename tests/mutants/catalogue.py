@@ -9,8 +9,9 @@ import base64
 import json
 import re
 import threading
+import time
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import jwt
@@ -420,7 +421,7 @@ class OtpNotEnforced(Described):
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
         if request.path == "/users/me/tfa/generate" and response.status_code == 200:
             url = urlsplit(response.json()["data"]["otpauth_url"])
-            email = url.path.rsplit(":", 1)[-1].replace("%40", "@")
+            email = unquote(url.path.rsplit(":", 1)[-1])
             self.secrets[email] = parse_qs(url.query)["secret"][0]
         return response
 
@@ -459,3 +460,330 @@ def describe(mutant: type[Described]) -> dict[str, Any]:
         "description": mutant.description,
         "expected": sorted(mutant.expected),
     }
+
+
+class PublicItemRead(Described):
+    name = "public-item-read"
+    behaviour = "Unauthenticated requests are refused"
+    description = "the public policy can read single posts by id (a permission on the item route only)"
+    expected = frozenset({"ANON-ITEM-403"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.method == "GET" and request.is_anonymous and POSTS_ITEM.match(request.path):
+            return as_admin(request, upstream)
+        return request
+
+
+class PublicRoles(Described):
+    name = "public-roles-readable"
+    behaviour = "Unauthenticated requests are refused"
+    description = "the public policy can read directus_roles (a system permission granted to Public)"
+    expected = frozenset({"ANON-SYSTEM-403"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.method == "GET" and request.is_anonymous and request.path == "/roles":
+            return as_admin(request, upstream)
+        return request
+
+
+class AnonymousWrite401(Described):
+    name = "anonymous-write-401"
+    behaviour = "Unauthenticated requests are refused"
+    description = "an edge gateway answers anonymous writes with 401 before Directus decides (403 FORBIDDEN)"
+    expected = frozenset({"ANON-WRITE-403"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if (
+            request.method in ("POST", "PATCH", "DELETE")
+            and request.path.startswith("/items/")
+            and request.is_anonymous
+        ):
+            return error(401, "INVALID_CREDENTIALS")
+        return request
+
+
+class UnknownToken403(Described):
+    name = "unknown-token-403"
+    behaviour = "Bad tokens are refused"
+    description = "a gateway turns 401 for a non-JWT token into 403 FORBIDDEN (clients cannot tell expiry from denial)"
+    expected = frozenset(
+        {
+            "BADTOKEN-UNKNOWN-401",
+            "STATIC-REGENERATION",
+            "STATIC-REVOKE",
+            "STATIC-MEMBER-CANNOT-SET",
+            "USERSTATE-SUSPENDED-LOGIN-401",
+        }
+    )
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        token = bearer_token(request)
+        if token and not token.startswith("eyJ") and response.status_code == 401:
+            return error(403, "FORBIDDEN")
+        return response
+
+
+class LoginReplayCache(Described):
+    name = "login-response-cache"
+    behaviour = "Login"
+    description = "a cache answers an identical login body within 2 s with the same tokens"
+    expected = frozenset({"LOGIN-FRESH-TOKENS"})
+
+    def __init__(self) -> None:
+        self.cache: dict[bytes, tuple[float, httpx.Response]] = {}
+        self.lock = threading.Lock()
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.path == "/auth/login":
+            with self.lock:
+                hit = self.cache.get(request.body)
+            if hit and time.monotonic() - hit[0] < 2:
+                return hit[1]
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == "/auth/login" and response.status_code == 200:
+            with self.lock:
+                self.cache[request.body] = (time.monotonic(), response)
+        return response
+
+
+class LoginPayloadNotValidated(Described):
+    name = "login-payload-not-validated"
+    behaviour = "Login"
+    description = "a login without a password or with a malformed email answers 401 instead of 400 INVALID_PAYLOAD"
+    expected = frozenset({"LOGIN-INVALID-PAYLOAD-400"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json()
+        if (
+            request.path == "/auth/login"
+            and isinstance(body, dict)
+            and ("password" not in body or "@" not in str(body.get("email", "@")))
+        ):
+            return error(401, "INVALID_CREDENTIALS")
+        return request
+
+
+class SessionLoginLeaksToken(Described):
+    name = "session-login-returns-token"
+    behaviour = "Login"
+    description = "a session-mode login also returns the access token in the body (an auth hook adds it)"
+    expected = frozenset({"LOGIN-SESSION"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        body = request.json()
+        if (
+            request.path == "/auth/login"
+            and isinstance(body, dict)
+            and body.get("mode") == "session"
+            and response.status_code == 200
+        ):
+            data = response.json()
+            data["data"]["access_token"] = response.cookies.get("directus_session_token")
+            return respond(200, data, set_cookie_headers(response))
+        return response
+
+
+class RefreshWithoutToken401(Described):
+    name = "refresh-without-token-401"
+    behaviour = "Refresh tokens are single-use"
+    description = "a refresh carrying no token answers 401 instead of 400 INVALID_PAYLOAD"
+    expected = frozenset({"REFRESH-NO-TOKEN-400"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == "/auth/refresh" and response.status_code == 400:
+            return error(401, "INVALID_CREDENTIALS")
+        return response
+
+
+class RefreshRefusal403(Described):
+    name = "refresh-refusal-403"
+    behaviour = "Refresh tokens are single-use"
+    description = "a refused refresh answers 403 INVALID_TOKEN instead of 401 INVALID_CREDENTIALS"
+    expected = frozenset(
+        {
+            "REFRESH-UNKNOWN-401",
+            "REFRESH-SINGLE-USE",
+            "COOKIE-ROTATES",
+            "LOGOUT-REVOKES",
+            "USERSTATE-SUSPENDED-REFRESH-401",
+            "USERSTATE-PASSWORD-CHANGE-401",
+        }
+    )
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == "/auth/refresh" and response.status_code == 401:
+            return error(403, "INVALID_TOKEN")
+        return response
+
+
+class SessionCookieNoSameSite(Described):
+    name = "session-cookie-no-samesite"
+    behaviour = "Session mode"
+    description = "the session cookie loses its SameSite attribute (a proxy rewriting cookies for cross-site use)"
+    expected = frozenset({"SESSION-COOKIE-ATTRIBUTES"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        def without_samesite(name: str, value: str) -> str:
+            session = name == "set-cookie" and value.startswith("directus_session_token=")
+            return re.sub(r"; SameSite=\w+", "", value) if session else value
+
+        return with_headers(response, [(k, without_samesite(k, v)) for k, v in response.headers.multi_items()])
+
+
+class StaticTokensDropped(Described):
+    name = "static-tokens-dropped"
+    behaviour = "Static tokens"
+    description = "a gateway forwards only JWT bearer tokens, so static tokens arrive as anonymous requests"
+    expected = frozenset({"STATIC-AUTHENTICATES", "STATIC-REGENERATION", "OWNERSHIP-LIST", "OWNERSHIP-UPDATE-OWN"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        token = bearer_token(request)
+        if token and not token.startswith("eyJ") and token != upstream.admin_token:
+            request.set_header("Authorization", None)
+        return request
+
+
+class MemberSetsOwnToken(Described):
+    name = "member-can-set-own-token"
+    behaviour = "Static tokens"
+    description = "a custom endpoint lets any user store their own static token (PATCH /users/me {token})"
+    expected = frozenset({"STATIC-MEMBER-CANNOT-SET"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json()
+        if request.method == "PATCH" and request.path == "/users/me" and isinstance(body, dict) and "token" in body:
+            me = upstream.send(ProxyRequest("GET", "/users/me", [("fields", "id")], dict(request.headers), b""))
+            if me.status_code == 200:
+                request.path = f"/users/{me.json()['data']['id']}"
+                return as_admin(request, upstream)
+        return request
+
+
+class ClockSkew(Described):
+    name = "otp-clock-skew"
+    behaviour = "Two-factor authentication"
+    description = "the server's clock is 90 s off: a valid one-time password is refused (401 INVALID_OTP)"
+    expected = frozenset({"TFA-VALID-OTP"})
+
+    def __init__(self) -> None:
+        self.secrets = OtpNotEnforced()
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json()
+        secret = self.secrets.secrets.get(str(body.get("email"))) if isinstance(body, dict) else None
+        if request.path == "/auth/login" and secret and body.get("otp"):
+            body["otp"] = DirectusTOTP(secret).at(time.time() - 90)
+            request.set_json(body)
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        return self.secrets.response(request, response, upstream)
+
+
+class BearerStripped(Described):
+    name = "authorization-header-stripped"
+    behaviour = "Token transport"
+    description = (
+        "a web server in front drops the Authorization header (Apache without CGIPassAuth); only the "
+        "operator's admin token reaches Directus by another route"
+    )
+    expected = frozenset({"TRANSPORT-BEARER"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if bearer_token(request) != upstream.admin_token:
+            request.set_header("Authorization", None)
+        return request
+
+
+class QueryTokenStripped(Described):
+    name = "query-token-stripped"
+    behaviour = "Token transport"
+    description = "a CDN strips the access_token query parameter while normalising cache keys"
+    expected = frozenset({"TRANSPORT-QUERY", "TRANSPORT-HEADER-AND-QUERY-400"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        request.query = [(k, v) for k, v in request.query if k != "access_token"]
+        return request
+
+
+class PasswordChangeKeepsSessions(Described):
+    name = "password-change-keeps-sessions"
+    behaviour = "User state"
+    description = "sessions survive an admin's password change (a login proxy re-authenticates with the new password)"
+    expected = frozenset({"USERSTATE-PASSWORD-CHANGE-401"})
+
+    def __init__(self) -> None:
+        self.owner: dict[str, str] = {}  # refresh credential -> email
+        self.passwords: dict[str, str] = {}  # email -> password set by an admin
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def credential(request: ProxyRequest, response: httpx.Response | None = None) -> str | None:
+        if response is not None:
+            data = response.json().get("data") or {} if response.content else {}
+            return (
+                data.get("refresh_token")
+                or response.cookies.get("directus_refresh_token")
+                or response.cookies.get("directus_session_token")
+            )
+        return ReplayCache.key(request) or StickySession.session(request)
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json()
+        if (
+            request.method == "PATCH"
+            and USER_ITEM.match(request.path)
+            and isinstance(body, dict)
+            and "password" in body
+        ):
+            user = upstream.admin("GET", request.path, params={"fields": "email"}).json()["data"]
+            with self.lock:
+                self.passwords[user["email"]] = body["password"]
+        if request.path == "/auth/refresh":
+            key = self.credential(request)
+            with self.lock:
+                email = self.owner.get(key or "")
+                password = self.passwords.get(email or "")
+            if email and password:
+                mode = (body or {}).get("mode", "json") if isinstance(body, dict) else "json"
+                return upstream.send(
+                    ProxyRequest(
+                        "POST",
+                        "/auth/login",
+                        [],
+                        {"content-type": "application/json"},
+                        json.dumps({"email": email, "password": password, "mode": mode}).encode(),
+                    )
+                )
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        body = request.json()
+        if request.path == "/auth/login" and response.status_code == 200 and isinstance(body, dict):
+            key = self.credential(request, response)
+            if key:
+                with self.lock:
+                    self.owner[key] = str(body.get("email"))
+        return response
+
+
+MUTANTS += [
+    PublicItemRead,
+    PublicRoles,
+    AnonymousWrite401,
+    UnknownToken403,
+    LoginReplayCache,
+    LoginPayloadNotValidated,
+    SessionLoginLeaksToken,
+    RefreshWithoutToken401,
+    RefreshRefusal403,
+    SessionCookieNoSameSite,
+    StaticTokensDropped,
+    MemberSetsOwnToken,
+    ClockSkew,
+    BearerStripped,
+    QueryTokenStripped,
+    PasswordChangeKeepsSessions,
+]

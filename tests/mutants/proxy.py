@@ -46,6 +46,7 @@ class Upstream:
         outgoing = httpx.Request(request.method, url, headers=request.headers, content=request.body)
         response = self.transport.handle_request(outgoing)
         response.read()
+        response.request = outgoing  # httpx needs it to parse cookies
         return response
 
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
