@@ -343,7 +343,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         and call.excinfo.errisinstance(pytest.fail.Exception)
     ):
         report.outcome = "passed"
-        report.user_properties.append((FINDING, str(call.excinfo.value)))
+        finding = (FINDING, str(call.excinfo.value))
+        report.user_properties.append(finding)
+        item.user_properties.append(finding)  # JUnit reads properties from the teardown report
 
 
 def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:

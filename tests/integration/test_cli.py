@@ -104,3 +104,25 @@ def test_a_wrong_admin_token_exits_2(served: dict[str, Any]) -> None:
         timeout=30,
     )
     assert result.returncode == 2 and "admin token was refused" in result.stderr
+
+
+def test_a_token_without_admin_access_exits_2(served: dict[str, Any]) -> None:
+    from conformance.admin import Admin
+    from conformance.client import DirectusClient
+    from conformance.config import AdminCredentials
+    from conformance.seeding import Loader, load_fixture
+
+    with DirectusClient(served["base_url"]) as client:
+        loader = Loader(Admin(client, AdminCredentials(token=served["admin_token"])), load_fixture(), "notadmin1")
+        try:
+            beth = loader.seed().personas["beth"]
+            result = subprocess.run(
+                [*CLI, "run", "--base-url", served["base_url"], "--admin-token", beth.static_token],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+        finally:
+            loader.clean()
+    assert result.returncode == 2 and "without admin access" in result.stderr
+    assert beth.static_token not in result.stderr

@@ -289,13 +289,15 @@ class SessionCookieStripped(Described):
     description = "a cache in front strips the Cookie header from data requests, so session mode cannot work"
     expected = frozenset(
         {
-            "SESSION-COOKIE-AUTHENTICATES",
-            "SESSION-REFRESH",
+            "LOGOUT-204",
+            "LOGOUT-CLEARS-COOKIE",
+            "LOGOUT-REVOKES",
             "OWNERSHIP-LIST",
-            "REFRESH-SESSION-ROTATES",
             "OWNERSHIP-OTHERS-403",
             "OWNERSHIP-UPDATE-OWN",
-            "LOGOUT-REVOKES",
+            "REFRESH-SESSION-ROTATES",
+            "SESSION-COOKIE-AUTHENTICATES",
+            "SESSION-REFRESH",
             "USERSTATE-SUSPENDED-REFRESH-401",
         }
     )
@@ -526,15 +528,18 @@ class UnknownToken403(Described):
 class LoginReplayCache(Described):
     name = "login-response-cache"
     behaviour = "Login"
-    description = "a cache answers an identical login body within 2 s with the same tokens"
-    expected = frozenset({"LOGIN-FRESH-TOKENS"})
+    description = (
+        "a cache answers an identical login body within 2 s with the same tokens (scoped to throwaway users, "
+        "whom no two checks share, so the run stays deterministic)"
+    )
+    expected = frozenset({"LOGIN-FRESH-TOKENS", "TFA-OTP-REQUIRED"})
 
     def __init__(self) -> None:
         self.cache: dict[bytes, tuple[float, httpx.Response]] = {}
         self.lock = threading.Lock()
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        if request.path == "/auth/login":
+        if request.path == "/auth/login" and b"throwaway" in request.body:
             with self.lock:
                 hit = self.cache.get(request.body)
             if hit and time.monotonic() - hit[0] < 2:
@@ -542,7 +547,7 @@ class LoginReplayCache(Described):
         return request
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
-        if request.path == "/auth/login" and response.status_code == 200:
+        if request.path == "/auth/login" and b"throwaway" in request.body and response.status_code == 200:
             with self.lock:
                 self.cache[request.body] = (time.monotonic(), response)
         return response
@@ -636,7 +641,19 @@ class StaticTokensDropped(Described):
     name = "static-tokens-dropped"
     behaviour = "Static tokens"
     description = "a gateway forwards only JWT bearer tokens, so static tokens arrive as anonymous requests"
-    expected = frozenset({"STATIC-AUTHENTICATES", "STATIC-REGENERATION", "OWNERSHIP-LIST", "OWNERSHIP-UPDATE-OWN"})
+    expected = frozenset(
+        {
+            "OWNERSHIP-LIST",
+            "OWNERSHIP-NO-LEAK-GRAPHQL",
+            "OWNERSHIP-NO-LEAK-REST",
+            "OWNERSHIP-OTHERS-403",
+            "OWNERSHIP-UPDATE-OWN",
+            "STATIC-AUTHENTICATES",
+            "STATIC-REGENERATION",
+            "STATIC-REVOKE",
+            "USERSTATE-SUSPENDED-LOGIN-401",
+        }
+    )
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         token = bearer_token(request)
@@ -686,10 +703,32 @@ class BearerStripped(Described):
     name = "authorization-header-stripped"
     behaviour = "Token transport"
     description = (
-        "a web server in front drops the Authorization header (Apache without CGIPassAuth); only the "
-        "operator's admin token reaches Directus by another route"
+        "a web server in front drops the Authorization header (Apache without CGIPassAuth); only the operator's "
+        "admin token reaches Directus by another route. Gross: every check that sends a Bearer credential notices"
     )
-    expected = frozenset({"TRANSPORT-BEARER"})
+    expected = frozenset(
+        {
+            "BADTOKEN-EXPIRED-401",
+            "BADTOKEN-FORGED-403",
+            "OWNERSHIP-LIST",
+            "OWNERSHIP-NO-LEAK-GRAPHQL",
+            "OWNERSHIP-NO-LEAK-REST",
+            "OWNERSHIP-OTHERS-403",
+            "OWNERSHIP-UPDATE-OWN",
+            "REFRESH-SINGLE-USE",
+            "STATIC-AUTHENTICATES",
+            "STATIC-MEMBER-CANNOT-SET",
+            "STATIC-REGENERATION",
+            "STATIC-REVOKE",
+            "TFA-OTP-REQUIRED",
+            "TFA-SECRET-LENGTH",
+            "TFA-VALID-OTP",
+            "TFA-WRONG-OTP",
+            "TRANSPORT-BEARER",
+            "TRANSPORT-HEADER-AND-QUERY-400",
+            "USERSTATE-SUSPENDED-LOGIN-401",
+        }
+    )
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         if bearer_token(request) != upstream.admin_token:
@@ -787,3 +826,13 @@ MUTANTS += [
     QueryTokenStripped,
     PasswordChangeKeepsSessions,
 ]
+
+
+STOCK_FINDINGS: dict[str, str] = {
+    "TRANSPORT-NO-TOKEN-IN-URL": "Directus accepts ?access_token= by design",
+    "LOGOUT-ENDS-ACCESS-TOKEN": "json access JWTs are stateless and stay valid until exp (documented)",
+    "COOKIE-SECURE": "REFRESH_TOKEN_COOKIE_SECURE is false by default",
+    "TFA-SECRET-LENGTH": "otplib's default secret is 80 bits",
+}
+"""SHOULD checks that already fail (as findings) on a stock Directus: the no-mutation run is their negative
+control, so no mutant is needed to show they can fail."""

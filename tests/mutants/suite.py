@@ -15,6 +15,7 @@ from conformance.embedded import EmbeddedDirectus
 @dataclass(frozen=True)
 class SuiteResult:
     failed: frozenset[str]
+    findings: frozenset[str]
     passed: int
     output: str
 
@@ -45,6 +46,7 @@ def run_suite(base_url: str, server: EmbeddedDirectus, reports: Path, workers: i
     env = {**os.environ, "DIRECTUS_ADMIN_TOKEN": settings.admin_token}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
     failed: set[str] = set()
+    findings: set[str] = set()
     passed = 0
     for case in ET.parse(junit).getroot().iter("testcase"):
         check_id = next((p.get("value") for p in case.iter("property") if p.get("name") == "check_id"), None)
@@ -52,4 +54,6 @@ def run_suite(base_url: str, server: EmbeddedDirectus, reports: Path, workers: i
             failed.add(check_id or str(case.get("name")))
         elif case.find("skipped") is None:
             passed += 1
-    return SuiteResult(frozenset(failed), passed, done.stdout[-4000:])
+            if any(p.get("name") == "finding" for p in case.iter("property")):
+                findings.add(str(check_id))
+    return SuiteResult(frozenset(failed), frozenset(findings), passed, done.stdout[-4000:])

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from conformance.embedded import EmbeddedDirectus
-from tests.mutants.catalogue import MUTANTS, Described
+from conformance.registry import load_all_checks
+from tests.mutants.catalogue import MUTANTS, STOCK_FINDINGS, Described
 from tests.mutants.proxy import FaultProxy, Mutant, Upstream
 from tests.mutants.suite import run_suite
+from tests.mutants.table import render
 
 
 def upstream_of(server: EmbeddedDirectus) -> Upstream:
@@ -21,6 +23,7 @@ def test_without_a_mutant_everything_passes_through_the_proxy(embedded: Embedded
     with FaultProxy(upstream_of(embedded), Mutant()) as proxy:
         result = run_suite(proxy.base_url, embedded, tmp_path)
     assert result.failed == frozenset(), result.output
+    assert result.findings == frozenset(STOCK_FINDINGS), result.output
     assert result.passed > 100
 
 
@@ -36,7 +39,14 @@ def test_mutant_is_caught_by_exactly_its_checks(
 
 
 def test_every_behaviour_has_a_mutant() -> None:
-    from conformance.registry import load_all_checks
-
     behaviours = {info.behaviour for info in load_all_checks().values()}
     assert behaviours <= {m.behaviour for m in MUTANTS}
+
+
+def test_every_check_is_caught_by_a_mutant_or_fails_on_stock_directus() -> None:
+    caught = set().union(*(m.expected for m in MUTANTS)) | set(STOCK_FINDINGS)
+    assert set(load_all_checks()) <= caught
+
+
+def test_the_kill_table_is_up_to_date() -> None:
+    assert (Path(__file__).parents[2] / "docs" / "mutants.md").read_text() == render()

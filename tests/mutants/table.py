@@ -1,0 +1,47 @@
+"""Print the kill table (docs/mutants.md) from the catalogue: `python -m tests.mutants.table > docs/mutants.md`.
+
+The table states what tests/mutants/test_mutants.py proves on every CI run: each mutant is caught by exactly these
+checks, and no others.
+"""
+
+from __future__ import annotations
+
+from conformance.registry import load_all_checks
+from tests.mutants.catalogue import MUTANTS, STOCK_FINDINGS
+
+
+def render() -> str:
+    lines = [
+        "# Mutants: every check shown to fail",
+        "",
+        "Each mutant is one realistic fault injected by a loopback proxy (`tests/mutants/proxy.py`) in front of the "
+        "real embedded Directus. `tests/mutants/test_mutants.py` runs the whole conformance suite through the proxy "
+        "once per mutant and asserts that exactly the listed checks fail — and, with no mutant, that none does. "
+        "Regenerate this file with `python -m tests.mutants.table > docs/mutants.md`.",
+        "",
+        "| mutant | behaviour | the fault | caught by |",
+        "|---|---|---|---|",
+    ]
+    for mutant in MUTANTS:
+        caught = ", ".join(f"`{check}`" for check in sorted(mutant.expected))
+        lines.append(f"| `{mutant.name}` | {mutant.behaviour} | {mutant.description} | {caught} |")
+    caught_somewhere = set().union(*(m.expected for m in MUTANTS))
+    lines += [
+        "",
+        "## Checks no mutant needs to break",
+        "",
+        "These SHOULD checks already fail, as findings, on a stock Directus; the no-mutation run asserts "
+        "exactly these findings, so it is their negative control.",
+        "",
+        "| check | why it fails on stock Directus |",
+        "|---|---|",
+    ]
+    lines += [f"| `{check}` | {why} |" for check, why in STOCK_FINDINGS.items()]
+    uncovered = sorted(set(load_all_checks()) - caught_somewhere - set(STOCK_FINDINGS))
+    if uncovered:
+        lines += ["", "## Not yet caught by any mutant", ""] + [f"- `{check}`" for check in uncovered]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")
