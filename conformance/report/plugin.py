@@ -46,11 +46,13 @@ class ReportingPlugin:
         """Apply waivers before anything counts the report: a waived failure passes; a waived pass fails."""
         properties = dict(report.user_properties)
         check = properties.get("check_id")
-        if not check or report.when != "call" or not self.waivers.waivers:
+        if not check or report.when != "call":
+            return
+        if not self.target.get("version"):  # read while the seed's handle still exists
+            self.target["version"] = self.version()
+        if not self.waivers.waivers:
             return
         instance = instance_id(report.nodeid, str(check))
-        if not self.target.get("version"):
-            self.target["version"] = self.version()
         waiver = self.waivers.find(instance, self.target["name"], self.target["version"])
         if waiver is None:
             return
@@ -66,8 +68,6 @@ class ReportingPlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.target.get("version"):
-            self.target["version"] = self.version()
         current = matrix.build(self.target, load_all_checks(), list(self.recorder.results.values()))
         unused = self.waivers.unused()
         self.notes += [f"waiver matched nothing (remove it or fix its pattern): {w.describe()}" for w in unused]
