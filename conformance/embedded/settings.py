@@ -8,6 +8,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+SERVE_FACTS = (
+    "base_url",
+    "admin_email",
+    "admin_password",
+    "admin_token",
+    "directus_version",
+    "access_token_ttl_s",
+    "refresh_token_ttl_s",
+    "session_cookie_ttl_s",
+    "session_refresh_grace_period_s",
+)
+"""What `directus-conformance serve` promises in its first line (see public_facts)."""
+
 
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 (the embedded server listens on loopback only)."""

@@ -42,16 +42,23 @@ def bearer_token(request: ProxyRequest) -> str | None:
     return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None
 
 
-class PublicPostsList(Described):
+class PublicRead(Described):
+    """Anonymous GETs of `path` are served as if the public policy could read them (a permission given to Public)."""
+
+    path: ClassVar[re.Pattern[str]]
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.method == "GET" and request.is_anonymous and self.path.match(request.path):
+            return as_admin(request, upstream)
+        return request
+
+
+class PublicPostsList(PublicRead):
     name = "public-posts-list"
     behaviour = "Unauthenticated requests are refused"
     description = "the public policy can list posts (a read permission given to Public by mistake)"
     expected = frozenset({"ANON-LIST-403", "ANON-UNKNOWN-COLLECTION-403", "TRANSPORT-MALFORMED-HEADER-ANONYMOUS"})
-
-    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        if request.method == "GET" and request.is_anonymous and POSTS_LIST.match(request.path):
-            return as_admin(request, upstream)
-        return request
+    path = POSTS_LIST
 
 
 class UnknownCollection404(Described):
@@ -464,28 +471,20 @@ def describe(mutant: type[Described]) -> dict[str, Any]:
     }
 
 
-class PublicItemRead(Described):
+class PublicItemRead(PublicRead):
     name = "public-item-read"
     behaviour = "Unauthenticated requests are refused"
     description = "the public policy can read single posts by id (a permission on the item route only)"
     expected = frozenset({"ANON-ITEM-403"})
-
-    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        if request.method == "GET" and request.is_anonymous and POSTS_ITEM.match(request.path):
-            return as_admin(request, upstream)
-        return request
+    path = POSTS_ITEM
 
 
-class PublicRoles(Described):
+class PublicRoles(PublicRead):
     name = "public-roles-readable"
     behaviour = "Unauthenticated requests are refused"
     description = "the public policy can read directus_roles (a system permission granted to Public)"
     expected = frozenset({"ANON-SYSTEM-403"})
-
-    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        if request.method == "GET" and request.is_anonymous and request.path == "/roles":
-            return as_admin(request, upstream)
-        return request
+    path = re.compile(r"^/roles$")
 
 
 class AnonymousWrite401(Described):
