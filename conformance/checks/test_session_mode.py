@@ -26,6 +26,8 @@ def test_session_cookie_authenticates(directus: DirectusClient, cast: Cast) -> N
     assert session.cookie is not None
     headers = directus.session_headers(session.cookie.value)
     expect_user(whoami(directus, headers), beth, "the session cookie")
+    if cast.ownership_skip_reason:
+        return  # the ownership half needs filter rules the target cannot hold; OWNERSHIP-LIST says so
     listed = list_posts(directus, cast, headers)
     expect_status(listed, 200)
     ids = sorted(post["id"] for post in listed.json()["data"])

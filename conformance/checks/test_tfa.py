@@ -49,7 +49,7 @@ def tfa_user(directus: DirectusClient, cast: Cast, throwaway: Callable[[], Perso
     "TFA self-service" policy (update of its own tfa_secret only).
     """
     if cast.tfa_policy_id is None:
-        pytest.skip(cast.ownership_skip_reason or "the seed has no TFA self-service policy")
+        pytest.skip(f"TFA self-service needs a filter rule (id = $CURRENT_USER): {cast.ownership_skip_reason}")
     user = throwaway()
     loader.attach_policy(user.id, cast.tfa_policy_id)
     access = login(directus, user).access_token
