@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
+from conformance.access import AccessModel, Names, access_model, find, member_rules
 from conformance.admin import Admin, Facts, TargetError
-from conformance.client import DirectusError
 from conformance.redaction import register_secret
 
 TAG_PATTERN = re.compile(r"^[a-z0-9]{4,16}$")
@@ -61,7 +61,7 @@ class Cast:
     facts: Facts
     ownership_skip_reason: str | None = None
     titles: dict[int, str] = field(default_factory=dict)
-    tfa_policy_id: str | None = None
+    tfa_grant: str | None = None
 
     def names(self) -> dict[str, Any]:
         """The names actually used on the target, for the report."""
@@ -104,51 +104,55 @@ class Loader:
         self.fixture = fixture
         self.tag = run_tag
         self.collection = f"{fixture['collection']}_{run_tag}"
-        self.member_role = f"{fixture['member_role']} {run_tag}"
-        self.member_policy = f"{fixture['member_policy']} {run_tag}"
-        self.admin_role = f"{fixture['admin_role']} {run_tag}"
-        self.admin_policy = f"{fixture['admin_policy']} {run_tag}"
-        self.tfa_policy = f"TFA self-service {run_tag}"
+        self.names = Names(
+            tag=run_tag,
+            collection=self.collection,
+            member_role=f"{fixture['member_role']} {run_tag}",
+            member_policy=f"{fixture['member_policy']} {run_tag}",
+            admin_role=f"{fixture['admin_role']} {run_tag}",
+            admin_policy=f"{fixture['admin_policy']} {run_tag}",
+            tfa=f"TFA self-service {run_tag}",
+        )
+        self._access: AccessModel | None = None
+
+    @property
+    def access(self) -> AccessModel:
+        """The target's access model, chosen from its version before anything is written."""
+        if self._access is None:
+            self._access = access_model(self.admin, self.names, self.admin.facts())
+        return self._access
 
     # --- seed ------------------------------------------------------------------------------------------------------
 
     def seed(self) -> Cast:
         self.admin.verify()
         facts = self.admin.facts()
-        if not facts.has_policies:
-            raise TargetError(
-                f"Directus {facts.version} keeps permissions on roles; seeding it is not supported yet "
-                "(11-style payloads would create public permissions there), so nothing was written"
-            )
+        self._access = access_model(self.admin, self.names, facts)
         self._ensure_collection()
-        member_policy_id = self._ensure_policy(self.member_policy, admin_access=False, app_access=False)
-        skip_reason = self._ensure_member_permissions(member_policy_id, facts)
-        member_role_id = self._ensure_role(self.member_role, member_policy_id)
-        admin_policy_id = self._ensure_policy(self.admin_policy, admin_access=True, app_access=True)
-        admin_role_id = self._ensure_role(self.admin_role, admin_policy_id)
+        member_role_id, skip_reason = self.access.member_role(
+            member_rules(self.names, self.fixture["member_permissions"]), facts
+        )
+        admin_role_id = self.access.admin_role()
         personas = {
             user["key"]: self._ensure_user(user, admin_role_id if user["role"] == "admin" else member_role_id)
             for user in self.fixture["users"]
         }
         posts, titles = self._ensure_posts(personas)
-        tfa_policy_id = None if skip_reason else self._ensure_tfa_policy()
+        tfa_grant = None if skip_reason else self.access.tfa_grant()
+        member_policy = self.names.member_policy if facts.has_policies else None
         return Cast(
             self.tag,
             self.collection,
-            self.member_role,
+            self.names.member_role,
             member_role_id,
-            self.member_policy,
+            member_policy,
             personas,
             posts,
             facts,
             skip_reason,
             titles,
-            tfa_policy_id,
+            tfa_grant,
         )
-
-    def _find(self, path: str, **filters: Any) -> list[dict[str, Any]]:
-        params = {f"filter[{k}][_eq]": v for k, v in filters.items()}
-        return list(self.admin.get(path, limit=-1, **params) or [])
 
     def _ensure_collection(self) -> None:
         existing = self.admin.call("GET", "/collections", action="list collections") or []
@@ -196,94 +200,6 @@ class Loader:
             },
         )
 
-    def _ensure_policy(self, name: str, *, admin_access: bool, app_access: bool) -> str:
-        found = self._find("/policies", name=name)
-        if found:
-            return str(found[0]["id"])
-        created = self.admin.call(
-            "POST",
-            "/policies",
-            action=f"create policy {name}",
-            json={
-                "name": name,
-                "admin_access": admin_access,
-                "app_access": app_access,
-                "icon": "badge",
-                "description": f"directus-conformance run {self.tag}",
-            },
-        )
-        return str(created["id"])
-
-    def _ensure_member_permissions(self, policy_id: str, facts: Facts) -> str | None:
-        """Read / update / delete where author = $CURRENT_USER; on an unlicensed 12.x, record why not instead."""
-        if not facts.custom_rules_enabled:
-            return facts.custom_rules_note
-        existing = {p["action"] for p in self._find("/permissions", policy=policy_id, collection=self.collection)}
-        for rule in self.fixture["member_permissions"]:
-            if rule["action"] in existing:
-                continue
-            try:
-                self.admin.call(
-                    "POST",
-                    "/permissions",
-                    action=f"create {rule['action']} permission",
-                    json={
-                        "policy": policy_id,
-                        "collection": self.collection,
-                        "action": rule["action"],
-                        "fields": ["*"],
-                        "permissions": rule.get("filter") or {},
-                    },
-                )
-            except DirectusError as error:
-                if error.code == "RESOURCE_RESTRICTED":
-                    return f"the target refused the filter rule author = $CURRENT_USER ({error.code})"
-                raise
-        return None
-
-    def _ensure_tfa_policy(self) -> str:
-        """A policy letting a user store their own TFA secret (members are API-only and may not update themselves);
-        attached only to throwaway users, never to the cast."""
-        policy_id = self._ensure_policy(self.tfa_policy, admin_access=False, app_access=False)
-        if not self._find("/permissions", policy=policy_id, collection="directus_users"):
-            self.admin.call(
-                "POST",
-                "/permissions",
-                action="create TFA self-service permission",
-                json={
-                    "policy": policy_id,
-                    "collection": "directus_users",
-                    "action": "update",
-                    "fields": ["tfa_secret"],
-                    "permissions": {"id": {"_eq": "$CURRENT_USER"}},
-                },
-            )
-        return policy_id
-
-    def attach_policy(self, user_id: str, policy_id: str) -> None:
-        self.admin.call(
-            "POST", "/access", action="attach a policy to a throwaway user", json={"user": user_id, "policy": policy_id}
-        )
-
-    def _ensure_role(self, name: str, policy_id: str) -> str:
-        found = self._find("/roles", name=name)
-        if found:
-            role_id = str(found[0]["id"])
-        else:
-            role_id = str(
-                self.admin.call(
-                    "POST",
-                    "/roles",
-                    action=f"create role {name}",
-                    json={"name": name, "icon": "group", "description": f"directus-conformance run {self.tag}"},
-                )["id"]
-            )
-        if not self._find("/access", role=role_id, policy=policy_id):
-            self.admin.call(
-                "POST", "/access", action=f"attach policy to role {name}", json={"role": role_id, "policy": policy_id}
-            )
-        return role_id
-
     def _ensure_user(self, user: dict[str, Any], role_id: str) -> Persona:
         """Create the user, or converge an existing one (a new password: passwords are never stored)."""
         email = tagged_email(user["email"], self.tag)
@@ -299,7 +215,7 @@ class Loader:
             "status": "active",
             "token": static_token,
         }
-        found = self._find("/users", email=email)
+        found = find(self.admin, "/users", email=email)
         if found:
             user_id = str(found[0]["id"])
             self.admin.call("PATCH", f"/users/{user_id}", action=f"update user {email}", json=payload)
@@ -329,6 +245,9 @@ class Loader:
             titles[int(item["id"])] = post["title"]
         return posts, titles
 
+    def give_tfa_grant(self, user_id: str, grant: str) -> None:
+        self.access.give_tfa_grant(user_id, grant)
+
     def create_throwaway(self, role_id: str) -> Persona:
         """A member nobody else uses, for checks that change a user's state (static token, status, TFA, password)."""
         key = f"throwaway{secrets.token_hex(4)}"
@@ -345,19 +264,7 @@ class Loader:
         for user in self._tagged_users():
             self.admin.call("DELETE", f"/users/{user['id']}", action=f"delete user {user['email']}")
             removed.append(f"user {user['email']}")
-        for name in (self.member_role, self.admin_role):
-            for role in self._find("/roles", name=name):
-                self._delete_access(role=role["id"])
-                self.admin.call("DELETE", f"/roles/{role['id']}", action=f"delete role {name}")
-                removed.append(f"role {name}")
-        for name in (self.member_policy, self.admin_policy, self.tfa_policy):
-            for policy in self._find("/policies", name=name):
-                for permission in self._find("/permissions", policy=policy["id"]):
-                    self.admin.call("DELETE", f"/permissions/{permission['id']}", action="delete permission")
-                    removed.append(f"permission {permission['action']} on {permission['collection']}")
-                self._delete_access(policy=policy["id"])
-                self.admin.call("DELETE", f"/policies/{policy['id']}", action=f"delete policy {name}")
-                removed.append(f"policy {name}")
+        removed += self.access.clean()
         collections = self.admin.call("GET", "/collections", action="list collections") or []
         if any(c["collection"] == self.collection for c in collections):
             self.admin.call("DELETE", f"/collections/{self.collection}", action=f"delete collection {self.collection}")
@@ -369,7 +276,3 @@ class Loader:
         for user in self.admin.get("/users", limit=-1, fields="id,email", **{"filter[email][_contains]": suffix}):
             if suffix in (user.get("email") or ""):
                 yield user
-
-    def _delete_access(self, **filters: str) -> None:
-        for access in self._find("/access", **filters):
-            self.admin.call("DELETE", f"/access/{access['id']}", action="delete access")

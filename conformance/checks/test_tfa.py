@@ -46,12 +46,12 @@ def tfa_user(directus: DirectusClient, cast: Cast, throwaway: Callable[[], Perso
     """A throwaway user who turned TOTP on themselves: generate a secret with their password, enable it with a code.
 
     Members of the cast are API-only and may not update their own user, so the throwaway also gets the seed's
-    "TFA self-service" policy (update of its own tfa_secret only).
+    "TFA self-service" grant (update of its own tfa_secret only: a policy on 11+, a role on 10.x).
     """
-    if cast.tfa_policy_id is None:
+    if cast.tfa_grant is None:
         pytest.skip(f"TFA self-service needs a filter rule (id = $CURRENT_USER): {cast.ownership_skip_reason}")
     user = throwaway()
-    loader.attach_policy(user.id, cast.tfa_policy_id)
+    loader.give_tfa_grant(user.id, cast.tfa_grant)
     access = login(directus, user).access_token
     assert access is not None
     generated = directus.request(

@@ -1,0 +1,231 @@
+"""Who may do what, per Directus generation: policies (11+) or permissions held by roles (10.x).
+
+The loader picks one from the target's facts before it writes anything: 11-style payloads sent to 10.x are accepted
+and misbehave (a permission with `policy` becomes a *public* permission there), so the two never mix.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.admin import Admin, Facts
+from conformance.client import DirectusError
+
+
+@dataclass(frozen=True)
+class Names:
+    """The run-tagged names of what the access model creates."""
+
+    tag: str
+    collection: str
+    member_role: str
+    member_policy: str
+    admin_role: str
+    admin_policy: str
+    tfa: str
+
+
+def find(admin: Admin, path: str, **filters: Any) -> list[dict[str, Any]]:
+    params = {f"filter[{k}][_eq]": v for k, v in filters.items()}
+    return list(admin.get(path, limit=-1, **params) or [])
+
+
+def ensure(admin: Admin, path: str, name: str, payload: dict[str, Any]) -> str:
+    """The id of the item called `name` under `path`, created with `payload` if missing."""
+    found = find(admin, path, name=name)
+    if found:
+        return str(found[0]["id"])
+    return str(
+        admin.call("POST", path, action=f"create {path.strip('/')} {name}", json={"name": name, **payload})["id"]
+    )
+
+
+TFA_RULE = {
+    "collection": "directus_users",
+    "action": "update",
+    "fields": ["tfa_secret"],
+    "permissions": {"id": {"_eq": "$CURRENT_USER"}},
+}
+
+
+class AccessModel(ABC):
+    """Member and admin roles, the member rules, and a TFA self-service grant for throwaway users."""
+
+    def __init__(self, admin: Admin, names: Names) -> None:
+        self.admin = admin
+        self.names = names
+
+    @abstractmethod
+    def member_role(self, rules: list[dict[str, Any]], facts: Facts) -> tuple[str, str | None]:
+        """The member role's id, and why ownership checks cannot run (None when they can)."""
+        ...
+
+    @abstractmethod
+    def admin_role(self) -> str:
+        ...
+
+    @abstractmethod
+    def tfa_grant(self) -> str:
+        """Something that, given to a user, lets them store their own TFA secret and nothing else."""
+        ...
+
+    @abstractmethod
+    def give_tfa_grant(self, user_id: str, grant: str) -> None:
+        ...
+
+    @abstractmethod
+    def clean(self) -> list[str]:
+        ...
+
+    def _permissions(self, owner: dict[str, str], rules: list[dict[str, Any]]) -> str | None:
+        """Create the missing rules for an owner ({"policy": id} or {"role": id}); why not, if refused (12.x)."""
+        existing = {(p["collection"], p["action"]) for p in find(self.admin, "/permissions", **owner)}
+        for rule in rules:
+            if (rule["collection"], rule["action"]) in existing:
+                continue
+            try:
+                self.admin.call(
+                    "POST",
+                    "/permissions",
+                    action=f"create {rule['action']} permission",
+                    json={
+                        **owner,
+                        "collection": rule["collection"],
+                        "action": rule["action"],
+                        "fields": rule.get("fields", ["*"]),
+                        "permissions": rule.get("permissions") or {},
+                    },
+                )
+            except DirectusError as error:
+                if error.code == "RESOURCE_RESTRICTED":
+                    return f"the target refused a filter rule ({error.code})"
+                raise
+        return None
+
+    def _delete_permissions(self, **owner: str) -> list[str]:
+        removed = []
+        for permission in find(self.admin, "/permissions", **owner):
+            self.admin.call("DELETE", f"/permissions/{permission['id']}", action="delete permission")
+            removed.append(f"permission {permission['action']} on {permission['collection']}")
+        return removed
+
+
+def member_rules(names: Names, fixture_rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {"collection": names.collection, "action": r["action"], "permissions": r.get("filter") or {}}
+        for r in fixture_rules
+    ]
+
+
+class PolicyAccess(AccessModel):
+    """Directus 11+: permissions live on policies, attached to roles (or users) through /access."""
+
+    def member_role(self, rules: list[dict[str, Any]], facts: Facts) -> tuple[str, str | None]:
+        policy = self._policy(self.names.member_policy, admin_access=False, app_access=False)
+        reason = (
+            facts.custom_rules_note if not facts.custom_rules_enabled else self._permissions({"policy": policy}, rules)
+        )
+        return self._role(self.names.member_role, policy), reason
+
+    def admin_role(self) -> str:
+        return self._role(
+            self.names.admin_role, self._policy(self.names.admin_policy, admin_access=True, app_access=True)
+        )
+
+    def tfa_grant(self) -> str:
+        policy = self._policy(self.names.tfa, admin_access=False, app_access=False)
+        self._permissions({"policy": policy}, [TFA_RULE])
+        return policy
+
+    def give_tfa_grant(self, user_id: str, grant: str) -> None:
+        self.admin.call(
+            "POST", "/access", action="attach a policy to a throwaway user", json={"user": user_id, "policy": grant}
+        )
+
+    def clean(self) -> list[str]:
+        removed = []
+        for name in (self.names.member_role, self.names.admin_role):
+            for role in find(self.admin, "/roles", name=name):
+                self._delete_access(role=role["id"])
+                self.admin.call("DELETE", f"/roles/{role['id']}", action=f"delete role {name}")
+                removed.append(f"role {name}")
+        for name in (self.names.member_policy, self.names.admin_policy, self.names.tfa):
+            for policy in find(self.admin, "/policies", name=name):
+                removed += self._delete_permissions(policy=policy["id"])
+                self._delete_access(policy=policy["id"])
+                self.admin.call("DELETE", f"/policies/{policy['id']}", action=f"delete policy {name}")
+                removed.append(f"policy {name}")
+        return removed
+
+    def _policy(self, name: str, *, admin_access: bool, app_access: bool) -> str:
+        return ensure(
+            self.admin,
+            "/policies",
+            name,
+            {
+                "admin_access": admin_access,
+                "app_access": app_access,
+                "icon": "badge",
+                "description": f"run {self.names.tag}",
+            },
+        )
+
+    def _role(self, name: str, policy: str) -> str:
+        role = ensure(self.admin, "/roles", name, {"icon": "group", "description": f"run {self.names.tag}"})
+        if not find(self.admin, "/access", role=role, policy=policy):
+            self.admin.call(
+                "POST", "/access", action=f"attach policy to role {name}", json={"role": role, "policy": policy}
+            )
+        return role
+
+    def _delete_access(self, **filters: str) -> None:
+        for access in find(self.admin, "/access", **filters):
+            self.admin.call("DELETE", f"/access/{access['id']}", action="delete access")
+
+
+class RoleAccess(AccessModel):
+    """Directus 10.x: roles carry admin_access / app_access and hold the permissions (role = null is Public)."""
+
+    def member_role(self, rules: list[dict[str, Any]], facts: Facts) -> tuple[str, str | None]:
+        role = self._role(self.names.member_role, admin_access=False, app_access=False)
+        return role, self._permissions({"role": role}, rules)
+
+    def admin_role(self) -> str:
+        return self._role(self.names.admin_role, admin_access=True, app_access=True)
+
+    def tfa_grant(self) -> str:
+        role = self._role(self.names.tfa, admin_access=False, app_access=False)
+        self._permissions({"role": role}, [TFA_RULE])
+        return role
+
+    def give_tfa_grant(self, user_id: str, grant: str) -> None:
+        """A 10.x user has one role: the throwaway moves to the TFA role (it needs no access to posts)."""
+        self.admin.call("PATCH", f"/users/{user_id}", action="give a throwaway user the TFA role", json={"role": grant})
+
+    def clean(self) -> list[str]:
+        removed = []
+        for name in (self.names.member_role, self.names.admin_role, self.names.tfa):
+            for role in find(self.admin, "/roles", name=name):
+                removed += self._delete_permissions(role=role["id"])
+                self.admin.call("DELETE", f"/roles/{role['id']}", action=f"delete role {name}")
+                removed.append(f"role {name}")
+        return removed
+
+    def _role(self, name: str, *, admin_access: bool, app_access: bool) -> str:
+        return ensure(
+            self.admin,
+            "/roles",
+            name,
+            {
+                "admin_access": admin_access,
+                "app_access": app_access,
+                "icon": "group",
+                "description": f"run {self.names.tag}",
+            },
+        )
+
+
+def access_model(admin: Admin, names: Names, facts: Facts) -> AccessModel:
+    return PolicyAccess(admin, names) if facts.has_policies else RoleAccess(admin, names)
