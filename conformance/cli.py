@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -112,6 +113,19 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         _target_options(sub)
         sub.set_defaults(handler=handler)
 
+    versions = commands.add_parser("matrix", help="run the suites on several embedded Directus versions, one matrix")
+    versions.add_argument(
+        "--versions",
+        default=",".join(SUPPORTED_VERSIONS),
+        help=f"comma-separated embedded versions (default: all of {', '.join(SUPPORTED_VERSIONS)})",
+    )
+    versions.add_argument("--reports", type=Path, default=Path("reports"), help="reports directory (default reports/)")
+    versions.add_argument("-n", "--workers", default=str(DEFAULT_WORKERS), help="parallel workers per run, 0 = off")
+    versions.add_argument("--waivers", type=Path, help="YAML file of checks expected to fail (version globs allowed)")
+    versions.set_defaults(
+        handler=matrix_command, run_tag=None, max_wait=None, fixture_file=None, baseline=None, fail_on="failures"
+    )
+
     merge = commands.add_parser("merge", help="merge the matrix.json of several runs into one report")
     merge.add_argument("matrices", nargs="+", type=Path, help="matrix.json files (e.g. one per CI job)")
     merge.add_argument("--reports", type=Path, default=Path("reports"), help="where to write the merged report")
@@ -156,6 +170,24 @@ def run_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
     codes = [run_suites(target, args, pytest_args, args.reports / target.name) for target in targets]
     runs = [args.reports / t.name / "matrix.json" for t in targets if (args.reports / t.name / "matrix.json").exists()]
     write_reports(matrix.merge([matrix.load(path) for path in runs]), args.reports)
+    return max(codes)
+
+
+def matrix_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    """Each embedded version in turn (about 300 MB each, so one at a time), then one matrix of them all."""
+    versions = [v.strip() for v in args.versions.split(",") if v.strip()]
+    unknown = [v for v in versions if v not in SUPPORTED_VERSIONS]
+    if unknown:
+        raise UsageProblem(
+            f"no committed lockfile for {', '.join(unknown)}; choose from {', '.join(SUPPORTED_VERSIONS)}"
+        )
+    codes = []
+    for version in versions:
+        with EmbeddedDirectus(version) as server:
+            target = replace(embedded_target(server), name=f"directus-{version}")
+            codes.append(run_suites(target, args, pytest_args, args.reports / version))
+    write_reports(matrix.merge([matrix.load(args.reports / v / "matrix.json") for v in versions]), args.reports)
+    console.print(f"matrix of {len(versions)} versions in {args.reports}/matrix.html")
     return max(codes)
 
 

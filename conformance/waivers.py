@@ -72,5 +72,10 @@ class WaiverBook:
                 return waiver
         return None
 
-    def unused(self) -> list[Waiver]:
-        return [w for w in self.waivers if w not in self.used]
+    def unused(self, target: str, version: str) -> list[Waiver]:
+        """Waivers meant for this target and version that matched nothing (others are out of this run's scope)."""
+        return [
+            w
+            for w in self.waivers
+            if w not in self.used and fnmatchcase(target, w.target) and fnmatchcase(version or "", w.version)
+        ]

@@ -17,6 +17,7 @@ from conformance.seeding import Loader, Persona
 BEHAVIOUR = "User state"
 SERVICE = "api/src/services/authentication.ts"
 USERS = "api/src/services/users.ts"
+MIDDLEWARE = "api/src/utils/verify-session-jwt.ts"
 
 
 def update_user(loader: Loader, user: Persona, change: dict[str, str]) -> None:
@@ -27,30 +28,42 @@ def update_user(loader: Loader, user: Persona, change: dict[str, str]) -> None:
     "USERSTATE-SUSPENDED-REFRESH-401",
     level="MUST",
     refs=(SERVICE, USERS, "v5.0.0-7.4.2"),
-    title="After an admin suspends a user, their refresh token and session cookie are refused with 401",
+    title="After an admin suspends a user, refreshing their session is refused with 401",
 )
 @pytest.mark.parametrize("mode", ["json", "cookie", "session"])
-def test_suspension_ends_sessions(
+def test_suspension_ends_refresh(
     directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader, mode: Mode
 ) -> None:
     user = throwaway()
     secret = refresh_secret(login(directus, user, mode), mode)
-    assert secret is not None
-    if mode == "session":
-        expect_user(whoami(directus, directus.session_headers(secret)), user, "the session cookie before suspension")
     update_user(loader, user, {"status": "suspended"})
-    if mode == "session":
-        expect_status(
-            whoami(directus, directus.session_headers(secret)),
-            401,
-            "INVALID_CREDENTIALS",
-            why="the session cookie of a suspended user",
-        )
     expect_status(
         refresh_with(directus, mode, secret).response,
         401,
         ("INVALID_CREDENTIALS", "USER_SUSPENDED"),
         why="a refresh by a suspended user",
+    )
+
+
+@check(
+    "USERSTATE-SUSPENDED-SESSION-401",
+    level="MUST",
+    refs=(MIDDLEWARE, "https://github.com/directus/directus/security/advisories/GHSA-56p6-qw3c-fq2g", "v5.0.0-7.4.2"),
+    title="After an admin suspends a user, their session cookie is refused at once with 401",
+)
+def test_suspension_ends_session_cookie(
+    directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader
+) -> None:
+    user = throwaway()
+    session = refresh_secret(login(directus, user, "session"), "session")
+    assert session is not None
+    expect_user(whoami(directus, directus.session_headers(session)), user, "the session cookie before suspension")
+    update_user(loader, user, {"status": "suspended"})
+    expect_status(
+        whoami(directus, directus.session_headers(session)),
+        401,
+        "INVALID_CREDENTIALS",
+        why="the session cookie of a suspended user",
     )
 
 

@@ -69,7 +69,7 @@ class ReportingPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         current = matrix.build(self.target, load_all_checks(), list(self.recorder.results.values()))
-        unused = self.waivers.unused()
+        unused = self.waivers.unused(self.target["name"], self.target.get("version", ""))
         self.notes += [f"waiver matched nothing (remove it or fix its pattern): {w.describe()}" for w in unused]
         regressions = improvements = None
         if self.baseline is not None:

@@ -305,7 +305,7 @@ class SessionCookieStripped(Described):
             "REFRESH-SESSION-ROTATES",
             "SESSION-COOKIE-AUTHENTICATES",
             "SESSION-REFRESH",
-            "USERSTATE-SUSPENDED-REFRESH-401",
+            "USERSTATE-SUSPENDED-SESSION-401",
         }
     )
 
@@ -397,7 +397,9 @@ class SuspensionIgnored(Described):
     name = "suspension-not-applied"
     behaviour = "User state"
     description = "a status change to suspended is not applied (a gateway's field allow-list drops `status`)"
-    expected = frozenset({"USERSTATE-SUSPENDED-REFRESH-401", "USERSTATE-SUSPENDED-LOGIN-401"})
+    expected = frozenset(
+        {"USERSTATE-SUSPENDED-LOGIN-401", "USERSTATE-SUSPENDED-REFRESH-401", "USERSTATE-SUSPENDED-SESSION-401"}
+    )
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         body = request.json()

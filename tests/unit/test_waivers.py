@@ -24,10 +24,11 @@ def test_target_and_version_patterns_narrow_a_waiver() -> None:
 
 
 def test_the_book_knows_which_waivers_were_never_used() -> None:
-    used, unused = Waiver("A", "r"), Waiver("B", "r")
-    book = WaiverBook([used, unused])
-    assert book.find("A[x]", "t", "1") == used
-    assert book.unused() == [unused]
+    used, unused, elsewhere = Waiver("A", "r"), Waiver("B", "r"), Waiver("C", "r", version="10.*")
+    book = WaiverBook([used, unused, elsewhere])
+    assert book.find("A[x]", "t", "11.17.4") == used
+    assert book.unused("t", "11.17.4") == [unused]  # C is meant for 10.x: out of this run's scope
+    assert book.unused("t", "10.13.4") == [unused, elsewhere]
 
 
 def test_waivers_load_from_yaml_and_need_a_reason(tmp_path: Path) -> None:

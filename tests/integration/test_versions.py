@@ -1,0 +1,81 @@
+"""Directus 10.13.4, 11.17.4 and 12.4.0 side by side: the seed is safe on 10.x, and one matrix covers all three."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conformance.admin import Admin
+from conformance.client import DirectusClient, bearer
+from conformance.config import AdminCredentials
+from conformance.embedded import SUPPORTED_VERSIONS, EmbeddedDirectus
+from conformance.seeding import Loader, load_fixture
+from tests.integration.conftest import snapshot
+
+GHSA_56P6 = "USERSTATE-SUSPENDED-SESSION-401"
+
+
+@pytest.fixture(scope="module")
+def directus10() -> Iterator[EmbeddedDirectus]:
+    with EmbeddedDirectus("10.13.4") as server:
+        yield server
+
+
+def test_a_10x_seed_creates_no_public_permission(directus10: EmbeddedDirectus) -> None:
+    with DirectusClient(directus10.settings.base_url) as client:
+        admin = Admin(client, AdminCredentials(token=directus10.settings.admin_token))
+        public = {"filter[role][_null]": "true"}
+        before, public_before = snapshot(admin), admin.get("/permissions", limit=-1, **public)
+        loader = Loader(admin, load_fixture(), "ten1")
+        cast = loader.seed()
+        assert admin.get("/permissions", limit=-1, **public) == public_before
+        assert client.request("GET", f"/items/{cast.collection}").status_code == 403
+        beth = cast.personas["beth"]
+        token = client.login(beth.email, beth.password).access_token
+        assert token is not None
+        listed = client.request("GET", f"/items/{cast.collection}", headers=bearer(token))
+        assert [post["id"] for post in listed.json()["data"]] == cast.posts["beth"]
+        loader.clean()
+        assert snapshot(admin) == before
+
+
+def test_one_matrix_over_the_three_versions(tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(f"- check: {GHSA_56P6}\n  version: '10.*'\n  reason: GHSA-56p6-qw3c-fq2g, fixed in 11.5.0\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance.cli",
+            "matrix",
+            "--versions",
+            ",".join(SUPPORTED_VERSIONS),
+            "--reports",
+            str(tmp_path / "reports"),
+            "--waivers",
+            str(waivers),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env=dict(os.environ),
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    matrix = json.loads((tmp_path / "reports" / "matrix.json").read_text())
+    results = matrix["results"]
+    assert set(results) == {f"directus-{v}" for v in SUPPORTED_VERSIONS}
+    assert results["directus-10.13.4"][GHSA_56P6]["status"] == "waived"
+    assert results["directus-11.17.4"][GHSA_56P6]["status"] == "passed"
+    ownership = results["directus-12.4.0"]["OWNERSHIP-LIST[beth-access_token]"]
+    assert ownership["status"] == "skipped" and "custom_permission_rules_enabled" in ownership["reason"]
+    assert results["directus-11.17.4"]["OWNERSHIP-LIST[beth-access_token]"]["status"] == "passed"
+    for version in SUPPORTED_VERSIONS:
+        statuses = {r["status"] for r in results[f"directus-{version}"].values()}
+        assert not statuses & {"failed", "error"}, version
