@@ -59,8 +59,20 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
 def checks_against(server: EmbeddedDirectus, base_url: str, workers: str, reports: Path) -> tuple[float, int]:
     """Seconds for the checks (seed included) against base_url, and the number of check instances run."""
     env = {**os.environ, "DIRECTUS_ADMIN_TOKEN": server.settings.admin_token}
-    command = [sys.executable, "-m", "conformance.cli", "run", "--base-url", base_url, "--reports", str(reports),
-               "-n", workers, "--session-grace-period", str(server.settings.session_refresh_grace_period_s)]
+    command = [
+        sys.executable,
+        "-m",
+        "conformance.cli",
+        "run",
+        "--base-url",
+        base_url,
+        "--reports",
+        str(reports),
+        "-n",
+        workers,
+        "--session-grace-period",
+        str(server.settings.session_refresh_grace_period_s),
+    ]
     seconds, _ = timed(command, env)
     junit = (reports / "junit.xml").read_text()
     return seconds, junit.count("<testcase ")
@@ -73,8 +85,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="dc-bench-"))
     figures: list[tuple[str, str]] = []
     if args.cold:
-        env = {**os.environ, "DIRECTUS_CONFORMANCE_CACHE": str(work / "cold-cache"),
-               "npm_config_cache": str(work / "npm-cache")}
+        env = {
+            **os.environ,
+            "DIRECTUS_CONFORMANCE_CACHE": str(work / "cold-cache"),
+            "npm_config_cache": str(work / "npm-cache"),
+        }
         seconds, _ = timed([sys.executable, "-m", "conformance.cli", "run", "--reports", str(work / "cold")], env)
         figures.append(("cold first run (empty caches)", f"{seconds:.1f} s"))
     warm, _ = timed([sys.executable, "-m", "conformance.cli", "run", "--reports", str(work / "warm")], dict(os.environ))
@@ -84,26 +99,34 @@ def main() -> None:
     with EmbeddedDirectus() as server:
         boot = time.monotonic() - started
         with DirectusClient(server.settings.base_url) as client:
-            loader = Loader(Admin(client, AdminCredentials(token=server.settings.admin_token)), load_fixture(), "bench1")
+            loader = Loader(
+                Admin(client, AdminCredentials(token=server.settings.admin_token)), load_fixture(), "bench1"
+            )
             seed_started = time.monotonic()
             loader.seed()
             seed = time.monotonic() - seed_started
             loader.clean()
         longest_wait = server.settings.access_token_ttl_s + 1.0
         floor = boot + seed + longest_wait
-        figures += [("boot", f"{boot:.1f} s"), ("seed", f"{seed:.1f} s"),
-                    ("longest mandatory wait (access token expiry + 1 s)", f"{longest_wait:.1f} s"),
-                    ("floor (boot + seed + longest wait)", f"{floor:.1f} s"),
-                    ("warm / floor", f"{warm / floor:.2f} ×")]
+        figures += [
+            ("boot", f"{boot:.1f} s"),
+            ("seed", f"{seed:.1f} s"),
+            ("longest mandatory wait (access token expiry + 1 s)", f"{longest_wait:.1f} s"),
+            ("floor (boot + seed + longest wait)", f"{floor:.1f} s"),
+            ("warm / floor", f"{warm / floor:.2f}x"),
+        ]
         upstream = Upstream(server.settings.base_url, server.settings.admin_token, server.settings.secret)
         counter = Counting()
         with FaultProxy(upstream, counter) as proxy:
             parallel, instances = checks_against(server, proxy.base_url, "4", work / "parallel")
         serial, _ = checks_against(server, server.settings.base_url, "0", work / "serial")
-        figures += [("checks, 4 workers (seed + checks + clean)", f"{parallel:.1f} s"),
-                    ("checks, serial", f"{serial:.1f} s"), ("parallel speed-up", f"{serial / parallel:.2f} ×"),
-                    ("check instances", str(instances)),
-                    ("requests per check instance", f"{counter.count / instances:.1f}")]
+        figures += [
+            ("checks, 4 workers (seed + checks + clean)", f"{parallel:.1f} s"),
+            ("checks, serial", f"{serial:.1f} s"),
+            ("parallel speed-up", f"{serial / parallel:.2f}x"),
+            ("check instances", str(instances)),
+            ("requests per check instance", f"{counter.count / instances:.1f}"),
+        ]
         with FaultProxy(upstream, Counting(latency_s=0.05)) as slow:
             latency, _ = checks_against(server, slow.base_url, "4", work / "latency")
         figures.append(("checks through a +50 ms proxy, 4 workers", f"{latency:.1f} s"))
