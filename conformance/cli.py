@@ -262,14 +262,19 @@ def _export_admin(admin: AdminCredentials) -> None:
 
 
 def serve_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    """Up until SIGINT / SIGTERM, which is the normal way to stop it (exit 0); the server dying is an error."""
     with EmbeddedDirectus(args.directus_version) as server:
         print(json.dumps(server.settings.public_facts()), flush=True)
         console.print(
             f"Directus {server.version} is up at {server.settings.base_url} (PID {server.pid}); "
             "Ctrl-C or SIGTERM stops it"
         )
-        while server.process is not None and server.process.poll() is None:
-            time.sleep(0.5)
+        try:
+            while server.process is not None and server.process.poll() is None:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            console.print("stopping Directus")
+            return EXIT_OK
         raise EmbeddedError(
             f"Directus exited unexpectedly (code {server.process.returncode if server.process else '?'})"
         )
