@@ -17,7 +17,7 @@ from conformance.registry import check
 from conformance.seeding import Cast, Loader, Persona
 
 BEHAVIOUR = "Two-factor authentication"
-REFS = ("/guides/auth/2fa", "api/src/services/tfa.ts", "v5.0.0-6.5.1")
+REFS = ("/guides/auth/2fa", "api/src/services/tfa.ts")
 RFC4226 = "https://www.rfc-editor.org/rfc/rfc4226#section-4"
 
 
