@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,3 +71,40 @@ def test_public_facts_name_everything_serve_promises() -> None:
 
 def test_free_port_is_usable() -> None:
     assert 1024 < free_port() < 65536
+
+
+def _install_in_child(cache: str, counter: str, results: Any) -> None:
+    """A first run in its own process, with npm and bootstrap replaced by a slow fake that counts its calls."""
+    os.environ["DIRECTUS_CONFORMANCE_CACHE"] = cache
+
+    def slow_npm(command: list[str], cwd: Path, what: str, env: dict[str, str] | None = None) -> None:
+        with open(counter, "a") as out:
+            out.write(f"{os.getpid()} {what}\n")
+        time.sleep(1.0)
+
+    def fake_bootstrap(installation: install.Installation) -> None:
+        installation.template_database.write_text("db")
+
+    install._run = slow_npm
+    install._bootstrap_template = fake_bootstrap
+    results.put(str(install.ensure_installed(DEFAULT_VERSION).root))
+
+
+def test_two_first_runs_at_once_install_once(tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    counter = tmp_path / "installs.log"
+    runs = [
+        context.Process(target=_install_in_child, args=(str(tmp_path / "cache"), str(counter), results))
+        for _ in range(2)
+    ]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(30)
+    roots = {results.get(timeout=5) for _ in runs}
+    assert len(roots) == 1, roots
+    root = Path(roots.pop())
+    assert (root / ".complete").exists() and (root / "template.db").read_text() == "db"
+    assert len(counter.read_text().splitlines()) == 1  # the second run waited on the lock and found it complete
+    assert [p.name for p in root.parent.iterdir() if "staging" in p.name] == []
