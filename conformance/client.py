@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
 from typing import Any, Literal
 
@@ -69,10 +71,13 @@ class SetCookie:
     @property
     def is_cleared(self) -> bool:
         """Emptied or expired: what a logout must leave (Express keeps Max-Age on clearCookie, see the spec §4.3)."""
-        expired = self.max_age is not None and self.max_age <= 0
-        expires = self.attributes.get("expires", "")
-        past = bool(expires) and "1970" in expires
-        return self.value == "" or expired or past
+        if self.value == "" or (self.max_age is not None and self.max_age <= 0):
+            return True
+        try:
+            expires = parsedate_to_datetime(self.attributes.get("expires", ""))
+        except (TypeError, ValueError):
+            return False
+        return expires <= datetime.now(timezone.utc)
 
 
 def set_cookies(response: httpx.Response) -> dict[str, SetCookie]:

@@ -174,16 +174,17 @@ def configured_target(config: pytest.Config) -> Target | None:
 
 
 def shared_dir(config: pytest.Config) -> Path:
-    """A directory all xdist workers of this run share, keyed by the run tag."""
-    path = Path(tempfile.gettempdir()) / f"directus-conformance-run-{config.option.directus_run_tag}"
-    path.mkdir(mode=0o700, exist_ok=True)
-    return path
+    """The directory all xdist workers of this run share, keyed by the run tag (created by the first seed)."""
+    return Path(tempfile.gettempdir()) / f"directus-conformance-run-{config.option.directus_run_tag}"
 
 
-def loader_for(config: pytest.Config, target: Target) -> Loader:
+@contextlib.contextmanager
+def open_loader(config: pytest.Config, target: Target) -> Iterator[Loader]:
+    """A seeding loader for the target, its admin client closed afterwards."""
     fixture_file = config.option.directus_fixture
-    admin = Admin(DirectusClient(target.base_url, verify=target.verify), target.admin)
-    return Loader(admin, load_fixture(Path(fixture_file) if fixture_file else None), config.option.directus_run_tag)
+    with DirectusClient(target.base_url, verify=target.verify) as client:
+        fixture = load_fixture(Path(fixture_file) if fixture_file else None)
+        yield Loader(Admin(client, target.admin), fixture, config.option.directus_run_tag)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -236,9 +237,10 @@ def directus(target: Target) -> Iterator[DirectusClient]:
 
 
 @pytest.fixture(scope="session")
-def cast(pytestconfig: pytest.Config, target: Target) -> Cast:
+def cast(pytestconfig: pytest.Config, loader: Loader) -> Cast:
     """The seeded cast, seeded once per run: the first process to get here seeds, the others read its handle."""
     directory = shared_dir(pytestconfig)
+    directory.mkdir(mode=0o700, exist_ok=True)
     handle, failure = directory / "cast.json", directory / "seed-error.txt"
     with FileLock(str(directory / "seed.lock")):
         if handle.exists():
@@ -246,7 +248,7 @@ def cast(pytestconfig: pytest.Config, target: Target) -> Cast:
         if not failure.exists():
             (directory / "seed-started").touch()  # the controller cleans even if the seed stops half-way
             try:
-                seeded = loader_for(pytestconfig, target).seed()
+                seeded = loader.seed()
                 handle.write_text(seeded.to_json())
                 handle.chmod(0o600)
                 return seeded
@@ -256,8 +258,9 @@ def cast(pytestconfig: pytest.Config, target: Target) -> Cast:
 
 
 @pytest.fixture(scope="session")
-def loader(pytestconfig: pytest.Config, target: Target) -> Loader:
-    return loader_for(pytestconfig, target)
+def loader(pytestconfig: pytest.Config, target: Target) -> Iterator[Loader]:
+    with open_loader(pytestconfig, target) as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -377,10 +380,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if hasattr(config, "workerinput"):
         return
     directory = shared_dir(config)
-    if not (directory / "seed-started").exists():
-        shutil.rmtree(directory, ignore_errors=True)
-        return
+    if not directory.exists():
+        return  # nothing was seeded: no request, no file
     found = configured_target(config)
-    if found is not None:
-        loader_for(config, found).clean()
+    if found is not None and (directory / "seed-started").exists():
+        with open_loader(config, found) as loader:
+            loader.clean()
     shutil.rmtree(directory, ignore_errors=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from conformance import __version__
 from conformance.redaction import redact_text
 from conformance.registry import load_all_checks
 from conformance.report import matrix
@@ -94,8 +95,6 @@ class ReportingPlugin:
         allure_dir = getattr(session.config.option, "allure_report_dir", None)
         if not allure_dir:
             return
-        from conformance import __version__
-
         properties = {
             "Target": self.target["name"],
             "Target.URL": self.target.get("base_url", ""),

@@ -42,3 +42,10 @@ def test_an_emptied_or_expired_cookie_is_cleared() -> None:
 def test_several_cookies_in_one_response() -> None:
     cookies = set_cookies(response(200, cookies=["a=1; Path=/", "b=2; Secure"]))
     assert set(cookies) == {"a", "b"} and cookies["b"].has("secure")
+
+
+def test_a_cookie_expiring_in_the_future_is_not_cleared_and_one_in_the_past_is() -> None:
+    future = "directus_refresh_token=v; Path=/; Expires=Fri, 01 Jan 2100 00:00:00 GMT"
+    past = "directus_refresh_token=v; Path=/; Expires=Sun, 01 Jan 2023 00:00:00 GMT"
+    assert not set_cookies(response(200, cookies=[future]))["directus_refresh_token"].is_cleared
+    assert set_cookies(response(200, cookies=[past]))["directus_refresh_token"].is_cleared
