@@ -21,6 +21,7 @@ from filelock import FileLock
 from conformance.admin import Admin, TargetError
 from conformance.client import DirectusClient, DirectusError
 from conformance.config import ConfigError, Target, resolve_target
+from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from conformance.redaction import redact_text
 from conformance.registry import CheckInfo, current_check
 from conformance.report.plugin import ReportingPlugin
@@ -89,6 +90,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("failures", "regressions"),
         default="failures",
         help="fail the run on any failure (default) or only on regressions against --baseline",
+    )
+    group.addoption(
+        "--generative-profile",
+        dest="directus_profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="example budget of the generative suites: fast (CI, default) or deep (nightly)",
     )
     group.addoption(
         "--embedded-target",
@@ -234,6 +242,12 @@ def directus(target: Target) -> Iterator[DirectusClient]:
         session_cookie=target.session_cookie,
     ) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def profile(pytestconfig: pytest.Config) -> Profile:
+    """The generative suites' example budget (`--generative-profile`)."""
+    return PROFILES[pytestconfig.option.directus_profile]
 
 
 @pytest.fixture(scope="session")
