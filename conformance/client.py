@@ -127,7 +127,14 @@ class DirectusClient:
         self.base_url = base_url.rstrip("/")
         self.refresh_cookie = refresh_cookie
         self.session_cookie = session_cookie
-        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, verify=verify, follow_redirects=False)
+        self._options: dict[str, Any] = {"timeout": timeout, "verify": verify}
+        self.http = httpx.Client(base_url=self.base_url, follow_redirects=False, **self._options)
+
+    def clone(self) -> DirectusClient:
+        """Another client with the same settings, for a thread of its own (the cookie jar is per client)."""
+        return DirectusClient(
+            self.base_url, refresh_cookie=self.refresh_cookie, session_cookie=self.session_cookie, **self._options
+        )
 
     def close(self) -> None:
         self.http.close()

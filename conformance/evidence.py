@@ -6,7 +6,7 @@ secret redacted.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import httpx
 import pytest
@@ -14,6 +14,8 @@ import pytest
 from conformance.client import error_code
 from conformance.redaction import redact_body, redact_headers, redact_text
 from conformance.registry import current_check
+
+Recorder = Callable[[str, object], None]  # pytest's record_property: extra figures for the report
 
 SHOWN_REQUEST_HEADERS = {"authorization", "cookie", "content-type"}
 

@@ -21,6 +21,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.schemas import APIOperation, BaseSchema
 
 from conformance.client import DirectusClient, bearer, error_code
+from conformance.evidence import Recorder
 from conformance.profiles import examples
 
 Operation = APIOperation[Any, Any, Any, Any]
@@ -117,9 +118,6 @@ def find_operation(document: BaseSchema, label: str) -> Operation | None:
         return document[path][method]
     except KeyError:
         return None
-
-
-Recorder = Callable[[str, object], None]  # pytest's record_property
 
 
 @dataclass

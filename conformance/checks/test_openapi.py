@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conformance.client import DirectusClient, bearer
-from conformance.evidence import expect, expect_status
+from conformance.evidence import Recorder, expect, expect_status
 from conformance.openapi import (
     AUTH_OPERATIONS,
     COLLECTION_OPERATIONS,
@@ -26,7 +26,6 @@ from conformance.openapi import (
     Exploration,
     GeneratedCase,
     Operation,
-    Recorder,
     concrete,
     explore,
     find_operation,

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import secrets
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from conformance.checks.steps import expect_user, login, refresh_secret, refresh_with, whoami
-from conformance.client import DirectusClient, Mode, bearer
+from conformance.client import DirectusClient, Login, Mode, bearer
 from conformance.config import Target
-from conformance.evidence import expect, expect_status
+from conformance.evidence import Recorder, expect, expect_status
+from conformance.profiles import Profile
 from conformance.registry import check
 from conformance.seeding import Cast
 
@@ -99,3 +102,41 @@ def test_refresh_without_token_is_refused(directus: DirectusClient, cast: Cast, 
 def test_unknown_refresh_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
     made_up = secrets.token_urlsafe(48)
     expect_status(refresh_with(directus, mode, made_up).response, 401, "INVALID_CREDENTIALS")
+
+
+def refresh_at_once(directus: DirectusClient, mode: Mode, secret: str | None, count: int) -> list[Login]:
+    """`count` refreshes with one credential, released together (a client per thread: no shared cookie jar)."""
+    barrier = threading.Barrier(count)
+
+    def one(_: int) -> Login:
+        with directus.clone() as client:
+            barrier.wait(timeout=30)
+            return refresh_with(client, mode, secret)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+@check(
+    "REFRESH-CONCURRENT-ONE-SUCCESSOR",
+    level="SHOULD",
+    refs=(SERVICE, "v5.0.0-10.4.5"),
+    title="Of N refreshes of one refresh token sent at once, at most one leaves a successor that still works",
+)
+@pytest.mark.parametrize("mode", ["json", "cookie"])
+def test_parallel_refreshes_leave_at_most_one_live_successor(
+    directus: DirectusClient, cast: Cast, profile: Profile, record_property: Recorder, mode: Mode
+) -> None:
+    count = profile.concurrent_refreshes
+    old = refresh_secret(login(directus, cast.personas["beth"], mode), mode)
+    expect(old is not None, f"a refresh credential from the {mode} login")
+    answers = refresh_at_once(directus, mode, old, count)
+    successors = [refresh_secret(answer, mode) for answer in answers if answer.ok]
+    live = [secret for secret in successors if refresh_with(directus, mode, secret).ok]
+    record_property("concurrency", f"{count} at once: {len(successors)} answered 200, {len(live)} successors live")
+    expect(
+        len(live) <= 1,
+        f"at most one live successor of one refresh token: {count} refreshes at once got {len(successors)} "
+        f"answers 200, and {len(live)} of their successors still refresh",
+        next((answer.response for answer in answers if answer.ok), None),
+    )

@@ -1,0 +1,142 @@
+"""Properties: no mutation of a live credential, and no shape of Authorization header but the valid one, is accepted.
+
+Hypothesis draws mutation recipes (`conformance.mutations`) and applies them to tokens proven live just before: a
+refusal then comes from the mutation, not from a token that had already expired. Never a 2xx, never a 5xx.
+"""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import jwt
+import pytest
+from hypothesis import assume, given
+
+from conformance.checks.steps import expect_user, login, refresh_secret, refresh_with, whoami
+from conformance.client import DirectusClient, Mode, bearer
+from conformance.evidence import Recorder, expect, expect_status
+from conformance.mutations import (
+    ACCESS_TOKEN_MUTATIONS,
+    AUTHORIZATION_SHAPES,
+    REFRESH_TOKEN_MUTATIONS,
+    Mutation,
+    differs,
+    is_valid_bearer,
+)
+from conformance.profiles import Profile, examples
+from conformance.registry import check
+from conformance.seeding import Cast, Persona
+
+BEHAVIOUR = "Mutated credentials are refused"
+ACCOUNTABILITY = "api/src/utils/get-accountability-for-token.ts"
+EXTRACT = "api/src/middleware/extract-token.ts"
+SERVICE = "api/src/services/authentication.ts"
+
+
+class LiveAccessToken:
+    """A genuine access token of `persona`, proven to work, renewed by a login shortly before it expires."""
+
+    def __init__(self, directus: DirectusClient, persona: Persona, margin_s: float = 2.0) -> None:
+        self.directus, self.persona, self.margin_s = directus, persona, margin_s
+        self.token, self.expires_at, self.logins = "", 0.0, 0
+
+    def get(self) -> str:
+        if self.expires_at - time.time() < self.margin_s:
+            issued = login(self.directus, self.persona).access_token
+            assert issued is not None
+            expect_user(whoami(self.directus, bearer(issued)), self.persona, "the genuine access token")
+            self.token, self.logins = issued, self.logins + 1
+            self.expires_at = float(jwt.decode(issued, options={"verify_signature": False})["exp"])
+        return self.token
+
+
+def expect_refused(response: httpx.Response, what: str) -> None:
+    """Neither accepted (2xx) nor a crash (5xx): any 4xx is a refusal."""
+    expect(400 <= response.status_code < 500, f"a 4xx refusal of {what}, never a 2xx or a 5xx", response)
+
+
+@check(
+    "PROP-ACCESS-TOKEN-MUTATED",
+    level="MUST",
+    refs=(ACCOUNTABILITY, "v5.0.0-9.1.1", "v5.0.0-9.1.2"),
+    title="Any mutation of a live access token (a flipped bit, a truncation, claims edited and re-signed with "
+    "another key, a changed alg) is refused: never a 2xx or a 5xx",
+)
+def test_mutated_access_token_is_refused(
+    directus: DirectusClient, cast: Cast, profile: Profile, record_property: Recorder
+) -> None:
+    live = LiveAccessToken(directus, cast.personas["mike"])
+    tried = 0
+
+    @given(mutation=ACCESS_TOKEN_MUTATIONS)
+    @examples(profile.property_examples)
+    def property_holds(mutation: Mutation) -> None:
+        nonlocal tried
+        token = live.get()
+        mutated = mutation.apply(token)
+        assume(differs(mutated, token))
+        tried += 1
+        expect_refused(directus.request("GET", "/users/me", headers=bearer(mutated)), f"a token mutated by {mutation}")
+
+    property_holds()
+    record_property("examples", f"{tried} mutated tokens, {live.logins} genuine logins")
+
+
+@check(
+    "PROP-AUTH-HEADER-SHAPE",
+    level="MUST",
+    refs=(EXTRACT, "/guides/auth/tokens-cookies", "v5.0.0-9.1.1"),
+    title="Any Authorization header but `Bearer <token>` (the live token in other shapes, other schemes, arbitrary "
+    "text) authenticates nobody: never a 2xx or a 5xx",
+)
+def test_authorization_header_of_any_other_shape_is_refused(
+    directus: DirectusClient, cast: Cast, profile: Profile, record_property: Recorder
+) -> None:
+    live = LiveAccessToken(directus, cast.personas["mike"])
+    tried = 0
+
+    @given(shape=AUTHORIZATION_SHAPES)
+    @examples(profile.property_examples)
+    def property_holds(shape: Mutation) -> None:
+        nonlocal tried
+        token = live.get()
+        header = shape.apply(token)
+        assume(not is_valid_bearer(header, token))
+        tried += 1
+        expect_refused(directus.request("GET", "/users/me", headers={"Authorization": header}), f"header {shape}")
+
+    property_holds()
+    record_property("examples", f"{tried} header shapes, {live.logins} genuine logins")
+
+
+@check(
+    "PROP-REFRESH-TOKEN-MUTATED",
+    level="MUST",
+    refs=(SERVICE, "v5.0.0-7.2.4"),
+    title="Any mutation of a live refresh token (characters substituted, re-cased, cut or added) is refused: never a "
+    "2xx or a 5xx, and the genuine token still works afterwards",
+)
+@pytest.mark.parametrize("mode", ["json", "cookie"])
+def test_mutated_refresh_token_is_refused(
+    directus: DirectusClient, cast: Cast, profile: Profile, record_property: Recorder, mode: Mode
+) -> None:
+    genuine = refresh_secret(login(directus, cast.personas["mike"], mode), mode)
+    expect(genuine is not None, f"a refresh credential from the {mode} login")
+    assert genuine is not None
+    tried = 0
+
+    @given(mutation=REFRESH_TOKEN_MUTATIONS)
+    @examples(profile.property_examples)
+    def property_holds(mutation: Mutation) -> None:
+        nonlocal tried
+        mutated = mutation.apply(genuine)
+        assume(mutated != genuine)
+        tried += 1
+        expect_refused(refresh_with(directus, mode, mutated).response, f"a refresh token mutated by {mutation}")
+
+    property_holds()
+    record_property("examples", f"{tried} mutated refresh tokens")
+    expect_status(
+        refresh_with(directus, mode, genuine).response, 200, why="the genuine refresh token, after the mutations"
+    )
