@@ -151,18 +151,24 @@ def explore(
 ) -> None:
     """Run `probe` on `budget` generated cases per mode (derandomized); a failing probe is shrunk and re-raised."""
     for name in modes:
-        found.examples[name] = 0
-
-        @given(case=operation.as_strategy(generation_mode=GenerationMode(name)))
-        @examples(budget)
-        def run(case: GeneratedCase, name: str = name) -> None:
-            found.examples[name] += 1
-            probe(case)
-
         try:
-            run()
+            explore_mode(operation, GenerationMode(name), budget, probe, found)
         except Unsatisfiable:  # nothing to make invalid (e.g. an operation without parameters)
             del found.examples[name]
+
+
+def explore_mode(
+    operation: Operation, mode: GenerationMode, budget: int, probe: Callable[[GeneratedCase], None], found: Exploration
+) -> None:
+    found.examples[mode.value] = 0
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @examples(budget)
+    def run(case: GeneratedCase) -> None:
+        found.examples[mode.value] += 1
+        probe(case)
+
+    run()
 
 
 def send(
