@@ -24,6 +24,36 @@ POSTS_ITEM = re.compile(r"^/items/posts_[a-z0-9]+/\d+$")
 USER_ITEM = re.compile(r"^/users/[0-9a-f-]{36}$")
 
 
+REFRESH_COOKIE, SESSION_COOKIE = "directus_refresh_token", "directus_session_token"
+
+
+def sent_credential(request: ProxyRequest, cookies: tuple[str, ...] = (REFRESH_COOKIE, SESSION_COOKIE)) -> str | None:
+    """The refresh credential a request carries: `refresh_token` in a JSON body, else one of `cookies`."""
+    body = request.json() if request.body else None
+    token = body.get("refresh_token") if isinstance(body, dict) else None
+    if isinstance(token, str) and token:
+        return token
+    cookie = request.header("cookie") or ""
+    for name in cookies:
+        match = re.search(rf"{name}=([^;]+)", cookie)
+        if match:
+            return match.group(1)
+    return None
+
+
+def issued_credential(response: httpx.Response) -> str | None:
+    """The refresh credential a login or refresh answer hands out: the body's refresh_token, or a cookie."""
+    if response.status_code != 200:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    data = body.get("data") if isinstance(body, dict) else None
+    token = data.get("refresh_token") if isinstance(data, dict) else None
+    return token or response.cookies.get(REFRESH_COOKIE) or response.cookies.get(SESSION_COOKIE)
+
+
 class Described(Mutant):
     behaviour: ClassVar[str]
     description: ClassVar[str]
@@ -186,11 +216,7 @@ class ReplayCache(Described):
 
     @staticmethod
     def key(request: ProxyRequest) -> str | None:
-        body = request.json() if request.body else None
-        token = body.get("refresh_token") if isinstance(body, dict) else None
-        cookie = request.header("cookie") or ""
-        match = re.search(r"directus_refresh_token=([^;]+)", cookie)
-        return token or (match.group(1) if match else None)
+        return sent_credential(request, cookies=(REFRESH_COOKIE,))
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         key = self.key(request) if request.path == "/auth/refresh" else None
@@ -827,6 +853,138 @@ MUTANTS += [
     QueryTokenStripped,
     PasswordChangeKeepsSessions,
 ]
+
+
+# --- faults only the generative suites are built to find -------------------------------------------------------
+
+
+class LogoutSparesRefreshed(Described):
+    name = "logout-spares-refreshed-tokens"
+    behaviour = "Token lifecycle (state machine)"
+    description = (
+        "logout ends a login's own refresh credential, but one handed out by a refresh is answered 204 and left "
+        "alive (an edge function that only knows the tokens of logins)"
+    )
+    expected = frozenset({"LIFECYCLE-STATE-MACHINE"})
+
+    def __init__(self) -> None:
+        self.refreshed: set[str] = set()
+        self.lock = threading.Lock()
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        with self.lock:
+            spared = request.path == "/auth/logout" and sent_credential(request) in self.refreshed
+        if spared:
+            cleared = [
+                f"{name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax" for name in (REFRESH_COOKIE, SESSION_COOKIE)
+            ]
+            return respond(204, headers=[("set-cookie", cookie) for cookie in cleared])
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        issued = issued_credential(response) if request.path == "/auth/refresh" else None
+        if issued:
+            with self.lock:
+                self.refreshed.add(issued)
+        return response
+
+
+class RefreshTokenPrefixMatch(Described):
+    name = "refresh-token-prefix-match"
+    behaviour = "Mutated credentials are refused"
+    description = "refresh tokens are looked up by their first 32 characters only (a truncated index column)"
+    expected = frozenset({"PROP-REFRESH-TOKEN-MUTATED"})
+    prefix = 32
+
+    def __init__(self) -> None:
+        self.issued: dict[str, str] = {}  # prefix -> the latest token issued with it
+        self.lock = threading.Lock()
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        token = sent_credential(request) if request.path == "/auth/refresh" else None
+        with self.lock:
+            genuine = self.issued.get(token[: self.prefix]) if token and len(token) >= self.prefix else None
+        if token and genuine and genuine != token:
+            body = request.json()
+            if isinstance(body, dict) and body.get("refresh_token") == token:
+                request.set_json({**body, "refresh_token": genuine})
+            else:
+                request.set_header("Cookie", (request.header("cookie") or "").replace(token, genuine))
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        issued = issued_credential(response) if request.path in ("/auth/login", "/auth/refresh") else None
+        if issued:
+            with self.lock:
+                self.issued[issued[: self.prefix]] = issued
+        return response
+
+
+class ItemsMetaCrash(Described):
+    name = "items-meta-crash"
+    behaviour = "OpenAPI operations hold under generated input"
+    description = (
+        "a read of the collection carrying a token and an unexpected `meta` value answers 500 (a hook extension "
+        "that parses `meta` before the token is checked)"
+    )
+    expected = frozenset({"OAS-NO-5XX", "OAS-RESPONSE-CONFORMS", "OAS-AUTH-ENFORCED"})  # a 500 is no refusal
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        meta = request.param("meta")
+        if (
+            request.method == "GET"
+            and (POSTS_LIST.match(request.path) or POSTS_ITEM.match(request.path))
+            and not request.is_anonymous
+            and meta is not None
+            and meta not in ("total_count", "filter_count", "*")
+        ):
+            return error(500, "INTERNAL_SERVER_ERROR")
+        return request
+
+
+class RefreshRaceMintsSessions(Described):
+    name = "concurrent-refresh-mints-sessions"
+    behaviour = "Refresh tokens are single-use"
+    description = (
+        "a refresh that arrives while another refresh of the same token is in flight gets a new session of its "
+        "own (a 'retry-safe' gateway that logs the user in again with the credentials it saw)"
+    )
+    expected = frozenset({"REFRESH-CONCURRENT-ONE-SUCCESSOR"})
+
+    def __init__(self) -> None:
+        self.logins: dict[str, dict[str, Any]] = {}  # refresh credential -> the login body its chain began with
+        self.in_flight: set[str] = set()
+        self.lock = threading.Lock()
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        token = sent_credential(request) if request.path == "/auth/refresh" else None
+        if not token:
+            return request
+        with self.lock:
+            racing, login = token in self.in_flight, self.logins.get(token)
+            self.in_flight.add(token)
+        if racing and login:
+            minted = ProxyRequest("POST", "/auth/login", [], {"Content-Type": "application/json"}, b"")
+            minted.set_json(login)
+            return self.response(minted, upstream.send(minted), upstream)
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path not in ("/auth/login", "/auth/refresh"):
+            return response
+        issued = issued_credential(response)
+        with self.lock:
+            if request.path == "/auth/login" and issued:
+                self.logins[issued] = request.json()
+            elif request.path == "/auth/refresh":
+                token = sent_credential(request)
+                self.in_flight.discard(token or "")
+                if issued and token in self.logins:
+                    self.logins[issued] = self.logins[token]
+        return response
+
+
+MUTANTS += [LogoutSparesRefreshed, RefreshTokenPrefixMatch, ItemsMetaCrash, RefreshRaceMintsSessions]
 
 
 STOCK_FINDINGS: dict[str, str] = {
