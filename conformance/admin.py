@@ -12,11 +12,11 @@ import httpx
 
 from conformance.client import TRANSIENT_ERRORS, DirectusClient, DirectusError, bearer
 from conformance.config import AdminCredentials
+from conformance.errors import TargetError
+from conformance.preflight import describe_unexpected_answer
 from conformance.versions import parse_version
 
-
-class TargetError(RuntimeError):
-    """The target cannot be checked as configured; the message names the cause and what to do."""
+__all__ = ["Admin", "Facts", "TargetError"]
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Admin:
         if response.status_code in (401, 403):
             raise TargetError(f"the admin token was refused (HTTP {response.status_code}): check --admin-token")
         if response.status_code != 200:
-            raise TargetError(f"GET /users/me answered HTTP {response.status_code}: is this a Directus base URL?")
+            raise TargetError(describe_unexpected_answer(self.client.base_url, response))
         if not self._has_admin_access():
             raise TargetError("the admin credential belongs to a user without admin access: use an administrator's")
 

@@ -31,10 +31,13 @@ from conformance.config import (
     load_targets_file,
     parse_target_spec,
     resolve_target,
+    tls_verification,
 )
 from conformance.console import console
 from conformance.embedded import DEFAULT_VERSION, SUPPORTED_VERSIONS, EmbeddedDirectus, EmbeddedError
 from conformance.embedded.install import InstallError
+from conformance.preflight import PREFLIGHT_TIMEOUT_S, check_reachable
+from conformance.profiles import DEFAULT_PROFILE, PROFILES
 from conformance.redaction import register_secret
 from conformance.registry import load_all_checks
 from conformance.report import matrix
@@ -55,10 +58,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args, pytest_args))
     except (ConfigError, TargetError, EmbeddedError, InstallError, UsageProblem) as error:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True)  # one line, however long
         return EXIT_CONFIG
     except httpx.TransportError as error:
-        console.print(f"[red]error:[/red] cannot reach the target ({type(error).__name__}): check the base URL")
+        console.print(
+            f"[red]error:[/red] cannot reach the target ({type(error).__name__}): check the base URL", soft_wrap=True
+        )
         return EXIT_CONFIG
     except KeyboardInterrupt:
         console.print("interrupted")
@@ -89,6 +94,22 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         help="a named target (repeatable); its admin token from DIRECTUS_ADMIN_TOKEN_<NAME>",
     )
     run.add_argument("--config", type=Path, help="a TOML file of [targets.NAME] tables (secrets from env vars)")
+    run.add_argument(
+        "--profile",
+        choices=("full", "readonly"),
+        default="full",
+        help="full (seeds a cast: needs admin credentials) or readonly (no writes, no admin credentials)",
+    )
+    run.add_argument(
+        "--persona-email", help="readonly: a user of your own for the token checks (env DIRECTUS_PERSONA_EMAIL)"
+    )
+    run.add_argument("--persona-password", help="readonly: its password (env DIRECTUS_PERSONA_PASSWORD)")
+    run.add_argument(
+        "--generative-profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="example budget of the generative suites: fast (default) or deep (nightly)",
+    )
     run.add_argument("--reports", type=Path, default=Path("reports"), help="reports directory (default reports/)")
     run.add_argument("-n", "--workers", default=str(DEFAULT_WORKERS), help="parallel workers (pytest-xdist), 0 = off")
     run.add_argument("--waivers", type=Path, help="YAML file of checks expected to fail, each with a reason")
@@ -146,6 +167,8 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fixture-file", type=Path, help="a cast file in the format of fixtures/cast.yaml")
     parser.add_argument("--session-grace-period", type=float, help="the target's SESSION_REFRESH_GRACE_PERIOD (s)")
     parser.add_argument("--max-wait", type=float, help="longest wait for a token to expire (s, default 30)")
+    parser.add_argument("--ca-bundle", type=Path, help="PEM file of the CA that signed the target's TLS certificate")
+    parser.add_argument("--insecure", action="store_true", help="do not verify the target's TLS certificate")
 
 
 def _embedded_options(parser: argparse.ArgumentParser) -> None:
@@ -197,7 +220,8 @@ def configured_targets(args: argparse.Namespace) -> list[Target]:
         return load_targets_file(args.config, os.environ)
     fallback = AdminCredentials(args.admin_token or os.environ.get("DIRECTUS_ADMIN_TOKEN"))
     if args.target:
-        return [parse_target_spec(spec, os.environ, fallback) for spec in args.target]
+        verify = tls_verification(vars(args))
+        return [parse_target_spec(spec, os.environ, fallback, verify) for spec in args.target]
     target = resolve_target(vars(args), os.environ)
     return [target] if target else []
 
@@ -219,11 +243,14 @@ def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str],
     """Check the admin credential first (a clear exit 2), then run pytest over the checks with the reports."""
     import pytest
 
-    with DirectusClient(target.base_url) as client:
-        Admin(client, target.admin).verify()
+    readonly = getattr(args, "profile", "full") == "readonly"
+    with DirectusClient(target.base_url, timeout=PREFLIGHT_TIMEOUT_S, verify=target.verify) as client:
+        check_reachable(client)
+        if not readonly:
+            Admin(client, target.admin).verify()
     shutil.rmtree(reports / "allure-results", ignore_errors=True)  # not --clean-alluredir: it races under xdist
     reports.mkdir(parents=True, exist_ok=True)
-    _export_admin(target.admin)
+    _export_secrets(target.admin, getattr(args, "persona_password", None))
     valued = {
         "--junitxml": reports / "junit.xml",
         "--alluredir": reports / "allure-results",
@@ -238,24 +265,32 @@ def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str],
         "--waivers": args.waivers,
         "--baseline": args.baseline,
         "--fail-on": args.fail_on,
+        "--profile": getattr(args, "profile", None),
+        "--persona-email": getattr(args, "persona_email", None),
+        "--generative-profile": getattr(args, "generative_profile", None),
+        "--ca-bundle": target.verify if isinstance(target.verify, str) else None,
         "-n": args.workers if args.workers not in ("0", "1") else None,
     }
     options = ["--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-p", "no:anyio", "-q", "-rfEs"]
     options += [part for flag, value in valued.items() if value is not None for part in (flag, str(value))]
     if target.embedded:
         options.append("--embedded-target")
+    if target.verify is False:
+        options.append("--insecure")
     started = time.monotonic()
     code = pytest.main(options + pytest_args)
     console.print(f"reports in {reports}/ ({time.monotonic() - started:.1f} s)")
     return {0: EXIT_OK, 1: EXIT_NONCONFORMANT}.get(int(code), EXIT_CONFIG)
 
 
-def _export_admin(admin: AdminCredentials) -> None:
-    """Hand the admin credential to pytest through the environment, never through argv (visible in `ps`)."""
+def _export_secrets(admin: AdminCredentials, persona_password: str | None) -> None:
+    """Hand secrets to pytest through the environment, never through argv (visible in `ps`)."""
+    register_secret(admin.token, admin.password, persona_password)
     for variable, value in (
         ("DIRECTUS_ADMIN_TOKEN", admin.token),
         ("DIRECTUS_ADMIN_EMAIL", admin.email),
         ("DIRECTUS_ADMIN_PASSWORD", admin.password),
+        ("DIRECTUS_PERSONA_PASSWORD", persona_password),
     ):
         if value:
             os.environ[variable] = value
@@ -287,7 +322,7 @@ def _loader(args: argparse.Namespace) -> Iterator[Loader]:
         raise UsageProblem("give --base-url (or DIRECTUS_URL) of the target")
     if not args.run_tag:
         raise UsageProblem("give --run-tag: it names what the seed creates, and what clean removes")
-    with DirectusClient(target.base_url) as client:
+    with DirectusClient(target.base_url, verify=target.verify) as client:
         yield Loader(Admin(client, target.admin), load_fixture(args.fixture_file), args.run_tag)
 
 

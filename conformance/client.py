@@ -22,6 +22,7 @@ REFRESH_COOKIE = "directus_refresh_token"
 SESSION_COOKIE = "directus_session_token"
 
 TRANSIENT_ERRORS = (httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ConnectTimeout)
+RATE_LIMIT_BUDGET_S = 6.0  # longest total wait on 429 answers for one request, as their Retry-After asks
 
 
 class DirectusError(Exception):
@@ -40,6 +41,17 @@ def error_code(response: httpx.Response) -> str | None:
         body = response.json()
         return str(body["errors"][0]["extensions"]["code"])
     except (ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def retry_after_s(response: httpx.Response) -> float | None:
+    """The seconds a 429 answer asks us to wait (`Retry-After` in seconds or as a date), or None."""
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
         return None
 
 
@@ -148,9 +160,19 @@ class DirectusClient:
     def request(
         self, method: str, path: str, *, headers: dict[str, str] | None = None, **kwargs: Any
     ) -> httpx.Response:
-        """Send one request with exactly the credentials given; nothing is carried over from earlier calls."""
-        self.http.cookies.clear()
-        return self.http.request(method, path, headers=headers, **kwargs)
+        """Send one request with exactly the credentials given; nothing is carried over from earlier calls.
+
+        A 429 answer is sent again after its Retry-After, within RATE_LIMIT_BUDGET_S in all (a rate limiter refuses
+        before any handler runs, so the resent request was never processed); then the 429 is returned."""
+        waited = 0.0
+        while True:
+            self.http.cookies.clear()
+            response = self.http.request(method, path, headers=headers, **kwargs)
+            delay = retry_after_s(response) if response.status_code == 429 else None
+            if delay is None or waited + delay > RATE_LIMIT_BUDGET_S:
+                return response
+            time.sleep(delay)
+            waited += delay
 
     def call(self, method: str, path: str, *, token: str, action: str, retries: int = 2, **kwargs: Any) -> Any:
         """An administrative call that must succeed: returns `data`, raises DirectusError otherwise.

@@ -83,6 +83,18 @@ def validate_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def tls_verification(cli: Mapping[str, Any]) -> bool | str:
+    """--insecure (no verification), --ca-bundle FILE (trust that CA), or the system's trust store."""
+    if cli.get("insecure"):
+        return False
+    bundle = cli.get("ca_bundle")
+    if bundle in (None, ""):
+        return True
+    if not Path(str(bundle)).is_file():
+        raise ConfigError(f"--ca-bundle {bundle}: no such file; give a PEM file with the target's CA certificate")
+    return str(bundle)
+
+
 def resolve_target(cli: Mapping[str, Any], env: Mapping[str, str]) -> Target | None:
     """The Target from CLI values and environment, or None when no base URL was given (the embedded default)."""
     base_url = first_set(cli, env, "base_url")
@@ -104,6 +116,7 @@ def resolve_target(cli: Mapping[str, Any], env: Mapping[str, str]) -> Target | N
         session_grace_period_s=float(grace) if grace is not None else DEFAULT_SESSION_GRACE_S,
         refresh_ttl_s=float(refresh_ttl) if refresh_ttl is not None else None,
         max_wait_s=float(max_wait) if max_wait is not None else DEFAULT_MAX_WAIT_S,
+        verify=tls_verification(cli),
     )
 
 
@@ -112,14 +125,16 @@ def target_env_name(name: str) -> str:
     return "DIRECTUS_ADMIN_TOKEN_" + "".join(c if c.isalnum() else "_" for c in name).upper()
 
 
-def parse_target_spec(spec: str, env: Mapping[str, str], fallback: AdminCredentials) -> Target:
+def parse_target_spec(
+    spec: str, env: Mapping[str, str], fallback: AdminCredentials, verify: bool | str = True
+) -> Target:
     """`NAME=URL` from --target; the admin token comes from DIRECTUS_ADMIN_TOKEN_<NAME>, else the global one."""
     name, sep, url = spec.partition("=")
     if not sep or not name or not url:
         raise ConfigError(f"--target {spec!r} must look like NAME=URL, e.g. staging=https://staging.example.com")
     token = env.get(target_env_name(name))
     admin = AdminCredentials(token=token) if token else fallback
-    return Target(base_url=validate_base_url(url), admin=admin, name=name)
+    return Target(base_url=validate_base_url(url), admin=admin, name=name, verify=verify)
 
 
 def load_targets_file(path: Path, env: Mapping[str, str]) -> list[Target]:
@@ -129,6 +144,7 @@ def load_targets_file(path: Path, env: Mapping[str, str]) -> list[Target]:
     base_url = "https://staging.example.com"
     admin_token_env = "STAGING_DIRECTUS_TOKEN"    # or admin_email_env + admin_password_env
     session_grace_period = 10                     # optional
+    ca_bundle = "/etc/ssl/staging-ca.pem"         # optional (or insecure = true)
     """
     try:
         data = tomllib.loads(path.read_text())
@@ -156,6 +172,8 @@ def load_targets_file(path: Path, env: Mapping[str, str]) -> list[Target]:
                 "session_grace_period": table.get("session_grace_period"),
                 "refresh_ttl": table.get("refresh_ttl"),
                 "max_wait": table.get("max_wait"),
+                "ca_bundle": table.get("ca_bundle"),
+                "insecure": table.get("insecure"),
                 **secrets,
             },
             {},

@@ -19,10 +19,10 @@ import pytest
 from filelock import FileLock
 
 from conformance.admin import Admin, TargetError
-from conformance.client import DirectusClient, DirectusError
+from conformance.client import DirectusClient, DirectusError, bearer
 from conformance.config import ConfigError, Target, resolve_target
 from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile
-from conformance.redaction import redact_text
+from conformance.redaction import redact_text, register_secret
 from conformance.registry import CheckInfo, current_check
 from conformance.report.plugin import ReportingPlugin
 from conformance.report.results import FINDING, ResultRecorder
@@ -91,6 +91,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="failures",
         help="fail the run on any failure (default) or only on regressions against --baseline",
     )
+    group.addoption(
+        "--profile",
+        dest="directus_run_profile",
+        choices=("full", "readonly"),
+        default="full",
+        help="full (seeds a cast, needs admin credentials) or readonly (no writes, no admin: checks that need no "
+        "seeding, plus the token-lifecycle checks for --persona-email)",
+    )
+    group.addoption(
+        "--persona-email", default=None, help="read-only profile: your own user (env DIRECTUS_PERSONA_EMAIL)"
+    )
+    group.addoption(
+        "--persona-password", default=None, help="read-only profile: its password (env DIRECTUS_PERSONA_PASSWORD)"
+    )
+    group.addoption("--ca-bundle", default=None, help="PEM file of the CA that signed the target's TLS certificate")
+    group.addoption("--insecure", action="store_true", default=False, help="do not verify the target's TLS certificate")
     group.addoption(
         "--generative-profile",
         dest="directus_profile",
@@ -174,6 +190,8 @@ def option_values(config: pytest.Config) -> dict[str, Any]:
         "refresh_ttl": o.refresh_ttl,
         "max_wait": o.max_wait,
         "embedded": o.embedded_target,
+        "ca_bundle": o.ca_bundle,
+        "insecure": o.insecure,
     }
 
 
@@ -244,6 +262,58 @@ def directus(target: Target) -> Iterator[DirectusClient]:
         yield client
 
 
+READONLY_SKIP = "not applied in the read-only profile: needs the seeded cast (users and a collection the run creates)"
+
+
+def is_readonly(config: pytest.Config) -> bool:
+    return bool(config.option.directus_run_profile == "readonly")
+
+
+class Members:
+    """Who a check logs in as: a member of the seeded cast by key, or, in the read-only profile, the user's own
+    account (--persona-email) whatever the key. Such checks only use and end tokens they created themselves."""
+
+    def __init__(self, cast: Cast | None, own: Persona | None) -> None:
+        self.cast, self.own = cast, own
+
+    def __getitem__(self, key: str) -> Persona:
+        if self.cast is not None:
+            return self.cast.personas[key]
+        if self.own is None:
+            pytest.skip(
+                "not applied in the read-only profile without a persona: give --persona-email and "
+                "--persona-password (env DIRECTUS_PERSONA_EMAIL / DIRECTUS_PERSONA_PASSWORD) of a user of your own"
+            )
+        return self.own
+
+
+@pytest.fixture(scope="session")
+def members(request: pytest.FixtureRequest, directus: DirectusClient) -> Members:
+    if not is_readonly(request.config):
+        return Members(request.getfixturevalue("cast"), None)
+    return Members(None, own_persona(request.config, directus))
+
+
+def own_persona(config: pytest.Config, directus: DirectusClient) -> Persona | None:
+    """The read-only profile's persona: the user's own account, proven to log in."""
+    email = config.option.persona_email or os.environ.get("DIRECTUS_PERSONA_EMAIL")
+    password = config.option.persona_password or os.environ.get("DIRECTUS_PERSONA_PASSWORD")
+    if not (email and password):
+        return None
+    register_secret(password)
+    login = directus.login(email, password)
+    if not login.ok or not login.access_token:
+        pytest.fail(f"the persona {email} cannot log in (HTTP {login.response.status_code})", pytrace=False)
+    me = directus.request("GET", "/users/me", headers=bearer(login.access_token), params={"fields": "id"})
+    return Persona("own", "your persona", email, password, me.json()["data"]["id"], is_admin=False, static_token="")
+
+
+@pytest.fixture(scope="session")
+def target_version(request: pytest.FixtureRequest) -> str | None:
+    """The target's version when the run knows it (from the seed's admin facts); unknown in the read-only profile."""
+    return None if is_readonly(request.config) else request.getfixturevalue("cast").facts.version
+
+
 @pytest.fixture(scope="session")
 def profile(pytestconfig: pytest.Config) -> Profile:
     """The generative suites' example budget (`--generative-profile`)."""
@@ -253,6 +323,8 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 @pytest.fixture(scope="session")
 def cast(pytestconfig: pytest.Config, loader: Loader) -> Cast:
     """The seeded cast, seeded once per run: the first process to get here seeds, the others read its handle."""
+    if is_readonly(pytestconfig):
+        pytest.skip(READONLY_SKIP)
     directory = shared_dir(pytestconfig)
     directory.mkdir(mode=0o700, exist_ok=True)
     handle, failure = directory / "cast.json", directory / "seed-error.txt"
@@ -273,6 +345,8 @@ def cast(pytestconfig: pytest.Config, loader: Loader) -> Cast:
 
 @pytest.fixture(scope="session")
 def loader(pytestconfig: pytest.Config, target: Target) -> Iterator[Loader]:
+    if is_readonly(pytestconfig):
+        pytest.skip(READONLY_SKIP)
     with open_loader(pytestconfig, target) as opened:
         yield opened
 
@@ -300,7 +374,7 @@ def _conformance_check(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
         return
     if info.requires:
-        reason = missing_feature_reason(info.requires, request.getfixturevalue("cast").facts.version)
+        reason = missing_feature_reason(info.requires, request.getfixturevalue("target_version"))
         if reason:
             pytest.skip(reason)
     label_for_allure(info)

@@ -6,8 +6,8 @@ from conformance.checks.steps import login, refresh_with
 from conformance.client import DirectusClient
 from conformance.config import Target
 from conformance.evidence import expect, expect_status
+from conformance.plugin import Members
 from conformance.registry import check
-from conformance.seeding import Cast
 
 BEHAVIOUR = "Cookie mode"
 CONSTANTS = "api/src/constants.ts"
@@ -20,8 +20,8 @@ SECURITY_DOCS = "/configuration/security-limits"
     refs=(CONSTANTS, SECURITY_DOCS, "v5.0.0-3.3.2", "v5.0.0-3.3.4"),
     title="The refresh cookie is HttpOnly, has SameSite and Path, and a Max-Age equal to the refresh token TTL",
 )
-def test_refresh_cookie_attributes(directus: DirectusClient, cast: Cast, target: Target) -> None:
-    result = login(directus, cast.personas["mike"], "cookie")
+def test_refresh_cookie_attributes(directus: DirectusClient, members: Members, target: Target) -> None:
+    result = login(directus, members["mike"], "cookie")
     cookie = result.cookie
     expect(cookie is not None, f"a {directus.refresh_cookie} cookie", result.response)
     assert cookie is not None
@@ -44,8 +44,8 @@ def test_refresh_cookie_attributes(directus: DirectusClient, cast: Cast, target:
     refs=(SECURITY_DOCS, "v5.0.0-3.3.1"),
     title="The refresh cookie is Secure (REFRESH_TOKEN_COOKIE_SECURE; off by default in Directus)",
 )
-def test_refresh_cookie_is_secure(directus: DirectusClient, cast: Cast) -> None:
-    result = login(directus, cast.personas["mike"], "cookie")
+def test_refresh_cookie_is_secure(directus: DirectusClient, members: Members) -> None:
+    result = login(directus, members["mike"], "cookie")
     expect(result.cookie is not None and result.cookie.has("secure"), "the Secure attribute", result.response)
 
 
@@ -55,8 +55,8 @@ def test_refresh_cookie_is_secure(directus: DirectusClient, cast: Cast) -> None:
     refs=(CONSTANTS, "api/src/controllers/auth.ts", "v5.0.0-10.4.5"),
     title="Refreshing with the cookie sets a new HttpOnly refresh cookie, and the old value is refused",
 )
-def test_refresh_cookie_rotates(directus: DirectusClient, cast: Cast) -> None:
-    first = login(directus, cast.personas["mike"], "cookie")
+def test_refresh_cookie_rotates(directus: DirectusClient, members: Members) -> None:
+    first = login(directus, members["mike"], "cookie")
     assert first.cookie is not None
     rotated = refresh_with(directus, "cookie", first.cookie.value)
     expect_status(rotated.response, 200, why="a refresh with the cookie")

@@ -12,6 +12,7 @@ import pytest
 from conformance.checks.steps import login, refresh_secret
 from conformance.client import DirectusClient, Mode
 from conformance.evidence import expect, expect_status
+from conformance.plugin import Members
 from conformance.registry import check
 from conformance.seeding import Cast, Persona
 
@@ -26,8 +27,8 @@ LOCAL_DRIVER = "api/src/auth/drivers/local.ts"
     refs=(LOGIN_DOCS, LOCAL_DRIVER),
     title="A json login returns access_token, refresh_token and expires in milliseconds matching the token's exp",
 )
-def test_json_login_returns_tokens(directus: DirectusClient, cast: Cast) -> None:
-    result = login(directus, cast.personas["carmen"], "json")
+def test_json_login_returns_tokens(directus: DirectusClient, members: Members) -> None:
+    result = login(directus, members["carmen"], "json")
     data = result.response.json()["data"]
     expect(
         {"access_token", "refresh_token", "expires"} <= set(data),
@@ -50,8 +51,8 @@ def test_json_login_returns_tokens(directus: DirectusClient, cast: Cast) -> None
     title="A cookie login returns the access token but no refresh token in the body, and sets an HttpOnly "
     "refresh cookie",
 )
-def test_cookie_login_sets_refresh_cookie(directus: DirectusClient, cast: Cast) -> None:
-    result = login(directus, cast.personas["carmen"], "cookie")
+def test_cookie_login_sets_refresh_cookie(directus: DirectusClient, members: Members) -> None:
+    result = login(directus, members["carmen"], "cookie")
     data = result.response.json()["data"]
     expect(
         "refresh_token" not in data and "access_token" in data and "expires" in data,
@@ -72,8 +73,8 @@ def test_cookie_login_sets_refresh_cookie(directus: DirectusClient, cast: Cast) 
     refs=(LOGIN_DOCS, LOCAL_DRIVER, "v5.0.0-3.3.4"),
     title="A session login returns only expires in the body and sets an HttpOnly session cookie",
 )
-def test_session_login_sets_session_cookie(directus: DirectusClient, cast: Cast) -> None:
-    result = login(directus, cast.personas["carmen"], "session")
+def test_session_login_sets_session_cookie(directus: DirectusClient, members: Members) -> None:
+    result = login(directus, members["carmen"], "session")
     expect(set(result.response.json()["data"]) == {"expires"}, "a body holding only expires", result.response)
     expect(
         result.cookie is not None and result.cookie.value != "" and result.cookie.has("httponly"),
@@ -104,8 +105,8 @@ def test_each_login_issues_new_tokens(directus: DirectusClient, throwaway: Calla
     refs=(LOCAL_DRIVER, "v5.0.0-6.3.8", "/guides/connect/errors"),
     title="A wrong password and an unknown email are refused alike, with 401 INVALID_CREDENTIALS",
 )
-def test_wrong_password_and_unknown_email_look_alike(directus: DirectusClient, cast: Cast) -> None:
-    mike = cast.personas["mike"]  # one wrong password per run for Mike, far below the suspension threshold
+def test_wrong_password_and_unknown_email_look_alike(directus: DirectusClient, cast: Cast, members: Members) -> None:
+    mike = members["mike"]  # one wrong password per run for Mike, far below the suspension threshold
     wrong_password = directus.login(mike.email, secrets.token_urlsafe(12)).response
     unknown_email = directus.login(f"nobody+{cast.run_tag}@example.com", secrets.token_urlsafe(12)).response
     expect_status(wrong_password, 401, "INVALID_CREDENTIALS", why="a wrong password")
@@ -129,6 +130,6 @@ INVALID_PAYLOADS: dict[str, dict[str, Any]] = {
     title="A login with an invalid payload is refused with 400 INVALID_PAYLOAD",
 )
 @pytest.mark.parametrize("payload", list(INVALID_PAYLOADS))
-def test_invalid_login_payload_is_refused(directus: DirectusClient, cast: Cast, payload: str) -> None:
+def test_invalid_login_payload_is_refused(directus: DirectusClient, payload: str) -> None:
     response = directus.request("POST", "/auth/login", json=INVALID_PAYLOADS[payload])
     expect_status(response, 400, "INVALID_PAYLOAD", why=payload)

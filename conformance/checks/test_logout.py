@@ -8,8 +8,8 @@ import pytest
 from conformance.checks.steps import expect_user, login, logout_with, refresh_secret, refresh_with, whoami
 from conformance.client import DirectusClient, Mode, bearer, set_cookies
 from conformance.evidence import expect, expect_status
+from conformance.plugin import Members
 from conformance.registry import check
-from conformance.seeding import Cast
 
 BEHAVIOUR = "Logout"
 CONTROLLER = "api/src/controllers/auth.ts"
@@ -17,11 +17,11 @@ TOKENS_DOCS = "/guides/auth/tokens-cookies"
 MODES: list[Mode] = ["json", "cookie", "session"]
 
 
-def log_in_and_out(directus: DirectusClient, cast: Cast, mode: Mode) -> tuple[str, httpx.Response]:
+def log_in_and_out(directus: DirectusClient, members: Members, mode: Mode) -> tuple[str, httpx.Response]:
     """Log Carmen in, log her out in the same mode; return the refresh credential and the logout response.
 
     A session cookie is first shown to work, so that its refusal after logout means something."""
-    carmen = cast.personas["carmen"]
+    carmen = members["carmen"]
     secret = refresh_secret(login(directus, carmen, mode), mode)
     expect(secret is not None, f"a refresh credential from the {mode} login")
     assert secret is not None
@@ -37,8 +37,8 @@ def log_in_and_out(directus: DirectusClient, cast: Cast, mode: Mode) -> tuple[st
     title="Logout answers 204 No Content with an empty body",
 )
 @pytest.mark.parametrize("mode", MODES)
-def test_logout_answers_204(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
-    _, response = log_in_and_out(directus, cast, mode)
+def test_logout_answers_204(directus: DirectusClient, members: Members, mode: Mode) -> None:
+    _, response = log_in_and_out(directus, members, mode)
     expect_status(response, 204)
     expect(response.content == b"", "an empty body", response)
 
@@ -50,8 +50,8 @@ def test_logout_answers_204(directus: DirectusClient, cast: Cast, mode: Mode) ->
     title="After logout, the refresh token (json, cookie) or the session cookie (session) is refused with 401",
 )
 @pytest.mark.parametrize("mode", MODES)
-def test_logout_revokes(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
-    secret, response = log_in_and_out(directus, cast, mode)
+def test_logout_revokes(directus: DirectusClient, members: Members, mode: Mode) -> None:
+    secret, response = log_in_and_out(directus, members, mode)
     expect_status(response, (200, 204), why="the logout succeeds (its exact status is LOGOUT-204's concern)")
     if mode == "session":
         expect_status(
@@ -71,8 +71,8 @@ def test_logout_revokes(directus: DirectusClient, cast: Cast, mode: Mode) -> Non
     title="Logout clears the refresh or session cookie (empty value or expired)",
 )
 @pytest.mark.parametrize("mode", ["cookie", "session"])
-def test_logout_clears_cookie(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
-    _, response = log_in_and_out(directus, cast, mode)
+def test_logout_clears_cookie(directus: DirectusClient, members: Members, mode: Mode) -> None:
+    _, response = log_in_and_out(directus, members, mode)
     name = directus.refresh_cookie if mode == "cookie" else directus.session_cookie
     cleared = set_cookies(response).get(name)
     expect(cleared is not None and cleared.is_cleared, f"a Set-Cookie that empties or expires {name}", response)
@@ -84,8 +84,8 @@ def test_logout_clears_cookie(directus: DirectusClient, cast: Cast, mode: Mode) 
     refs=(TOKENS_DOCS, "v5.0.0-7.4.1"),
     title="After a json logout, the access token issued with the refresh token no longer works",
 )
-def test_logout_ends_access_token(directus: DirectusClient, cast: Cast) -> None:
-    carmen = cast.personas["carmen"]
+def test_logout_ends_access_token(directus: DirectusClient, members: Members) -> None:
+    carmen = members["carmen"]
     result = login(directus, carmen, "json")
     assert result.access_token is not None and result.refresh_token is not None
     expect_status(directus.logout("json", refresh_token=result.refresh_token), 204)

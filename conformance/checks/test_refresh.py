@@ -13,9 +13,9 @@ from conformance.checks.steps import expect_user, login, refresh_secret, refresh
 from conformance.client import DirectusClient, Login, Mode, bearer
 from conformance.config import Target
 from conformance.evidence import Recorder, expect, expect_status
+from conformance.plugin import Members
 from conformance.profiles import Profile
 from conformance.registry import check
-from conformance.seeding import Cast
 
 BEHAVIOUR = "Refresh tokens are single-use"
 SERVICE = "api/src/services/authentication.ts"
@@ -31,8 +31,8 @@ TOKENS_DOCS = "/guides/auth/tokens-cookies"
     "which differs from it, works",
 )
 @pytest.mark.parametrize("mode", ["json", "cookie"])
-def test_rotated_refresh_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
-    beth = cast.personas["beth"]
+def test_rotated_refresh_token_is_refused(directus: DirectusClient, members: Members, mode: Mode) -> None:
+    beth = members["beth"]
     old = refresh_secret(login(directus, beth, mode), mode)
     expect(old is not None, f"a refresh credential from the {mode} login")
     rotated = refresh_with(directus, mode, old)
@@ -59,8 +59,10 @@ def test_rotated_refresh_token_is_refused(directus: DirectusClient, cast: Cast, 
     title="After a session refresh, the old session cookie is refused with 401 once the grace period has "
     "passed, and the new one works",
 )
-def test_rotated_session_cookie_is_refused_after_grace(directus: DirectusClient, cast: Cast, target: Target) -> None:
-    beth = cast.personas["beth"]
+def test_rotated_session_cookie_is_refused_after_grace(
+    directus: DirectusClient, members: Members, target: Target
+) -> None:
+    beth = members["beth"]
     old = refresh_secret(login(directus, beth, "session"), "session")
     rotated = directus.refresh("session", cookie=old)
     expect_status(rotated.response, 200, why="the session refresh works")
@@ -88,7 +90,7 @@ def test_rotated_session_cookie_is_refused_after_grace(directus: DirectusClient,
     title="A refresh without any refresh token is refused with 400 INVALID_PAYLOAD",
 )
 @pytest.mark.parametrize("mode", ["json", "cookie", "session"])
-def test_refresh_without_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
+def test_refresh_without_token_is_refused(directus: DirectusClient, mode: Mode) -> None:
     expect_status(directus.refresh(mode).response, 400, "INVALID_PAYLOAD")
 
 
@@ -99,7 +101,7 @@ def test_refresh_without_token_is_refused(directus: DirectusClient, cast: Cast, 
     title="A refresh token the target never issued is refused with 401 INVALID_CREDENTIALS",
 )
 @pytest.mark.parametrize("mode", ["json", "cookie"])
-def test_unknown_refresh_token_is_refused(directus: DirectusClient, cast: Cast, mode: Mode) -> None:
+def test_unknown_refresh_token_is_refused(directus: DirectusClient, mode: Mode) -> None:
     made_up = secrets.token_urlsafe(48)
     expect_status(refresh_with(directus, mode, made_up).response, 401, "INVALID_CREDENTIALS")
 
@@ -125,10 +127,10 @@ def refresh_at_once(directus: DirectusClient, mode: Mode, secret: str | None, co
 )
 @pytest.mark.parametrize("mode", ["json", "cookie"])
 def test_parallel_refreshes_leave_at_most_one_live_successor(
-    directus: DirectusClient, cast: Cast, profile: Profile, record_property: Recorder, mode: Mode
+    directus: DirectusClient, members: Members, profile: Profile, record_property: Recorder, mode: Mode
 ) -> None:
     count = profile.concurrent_refreshes
-    old = refresh_secret(login(directus, cast.personas["beth"], mode), mode)
+    old = refresh_secret(login(directus, members["beth"], mode), mode)
     expect(old is not None, f"a refresh credential from the {mode} login")
     answers = refresh_at_once(directus, mode, old, count)
     successors = [refresh_secret(answer, mode) for answer in answers if answer.ok]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from conformance.checks.steps import expect_user, list_posts, login, refresh_with, whoami
 from conformance.client import DirectusClient
 from conformance.evidence import expect, expect_status
+from conformance.plugin import Members
 from conformance.registry import check
 from conformance.seeding import Cast
 
@@ -20,8 +21,8 @@ SESSION_DOCS = "/guides/auth/email-login"
     refs=(MIDDLEWARE, SESSION_DOCS),
     title="The session cookie alone authenticates: /users/me is the user, and the list holds only their posts",
 )
-def test_session_cookie_authenticates(directus: DirectusClient, cast: Cast) -> None:
-    beth = cast.personas["beth"]
+def test_session_cookie_authenticates(directus: DirectusClient, cast: Cast, members: Members) -> None:
+    beth = members["beth"]
     session = login(directus, beth, "session")
     assert session.cookie is not None
     headers = directus.session_headers(session.cookie.value)
@@ -41,8 +42,8 @@ def test_session_cookie_authenticates(directus: DirectusClient, cast: Cast) -> N
     refs=("api/src/constants.ts", "v5.0.0-3.3.2", "v5.0.0-3.3.4"),
     title="The session cookie is HttpOnly and has SameSite and Path",
 )
-def test_session_cookie_attributes(directus: DirectusClient, cast: Cast) -> None:
-    result = login(directus, cast.personas["beth"], "session")
+def test_session_cookie_attributes(directus: DirectusClient, members: Members) -> None:
+    result = login(directus, members["beth"], "session")
     cookie = result.cookie
     expect(
         cookie is not None
@@ -61,8 +62,8 @@ def test_session_cookie_attributes(directus: DirectusClient, cast: Cast) -> None
     refs=("api/src/controllers/auth.ts", SESSION_DOCS),
     title="A session refresh answers only expires and sets a new session cookie that authenticates",
 )
-def test_session_refresh_sets_new_cookie(directus: DirectusClient, cast: Cast) -> None:
-    beth = cast.personas["beth"]
+def test_session_refresh_sets_new_cookie(directus: DirectusClient, members: Members) -> None:
+    beth = members["beth"]
     first = login(directus, beth, "session")
     assert first.cookie is not None
     refreshed = refresh_with(directus, "session", first.cookie.value)

@@ -21,9 +21,10 @@ from conformance.checks.steps import expect_user, login, logout_with, refresh_se
 from conformance.client import DirectusClient, Login, Mode, bearer
 from conformance.config import Target
 from conformance.evidence import Recorder, expect, expect_status
+from conformance.plugin import Members
 from conformance.profiles import Profile, examples
 from conformance.registry import check
-from conformance.seeding import Cast, Persona
+from conformance.seeding import Persona
 
 BEHAVIOUR = "Token lifecycle (state machine)"
 SERVICE = "api/src/services/authentication.ts"
@@ -149,10 +150,10 @@ def lifecycle(
 )
 @pytest.mark.parametrize("mode", ["json", "cookie", "session"])
 def test_token_lifecycle_holds_in_any_order(
-    directus: DirectusClient, cast: Cast, target: Target, profile: Profile, record_property: Recorder, mode: Mode
+    directus: DirectusClient, members: Members, target: Target, profile: Profile, record_property: Recorder, mode: Mode
 ) -> None:
     asserted: Counter[str] = Counter()
-    machine = lifecycle(directus, cast.personas["beth"], mode, target.session_grace_period_s, asserted)
+    machine = lifecycle(directus, members["beth"], mode, target.session_grace_period_s, asserted)
     run_state_machine_as_test(
         machine,
         settings=examples(profile.lifecycle_runs, shrink=False, stateful_step_count=profile.lifecycle_steps),

@@ -24,9 +24,10 @@ from conformance.mutations import (
     differs,
     is_valid_bearer,
 )
+from conformance.plugin import Members
 from conformance.profiles import Profile, examples
 from conformance.registry import check
-from conformance.seeding import Cast, Persona
+from conformance.seeding import Persona
 
 BEHAVIOUR = "Mutated credentials are refused"
 ACCOUNTABILITY = "api/src/utils/get-accountability-for-token.ts"
@@ -64,9 +65,9 @@ def expect_refused(response: httpx.Response, what: str) -> None:
     "another key, a changed alg) is refused: never a 2xx or a 5xx",
 )
 def test_mutated_access_token_is_refused(
-    directus: DirectusClient, cast: Cast, profile: Profile, record_property: Recorder
+    directus: DirectusClient, members: Members, profile: Profile, record_property: Recorder
 ) -> None:
-    live = LiveAccessToken(directus, cast.personas["mike"])
+    live = LiveAccessToken(directus, members["mike"])
     tried = 0
 
     @given(mutation=ACCESS_TOKEN_MUTATIONS)
@@ -91,9 +92,9 @@ def test_mutated_access_token_is_refused(
     "text) authenticates nobody: never a 2xx or a 5xx",
 )
 def test_authorization_header_of_any_other_shape_is_refused(
-    directus: DirectusClient, cast: Cast, profile: Profile, record_property: Recorder
+    directus: DirectusClient, members: Members, profile: Profile, record_property: Recorder
 ) -> None:
-    live = LiveAccessToken(directus, cast.personas["mike"])
+    live = LiveAccessToken(directus, members["mike"])
     tried = 0
 
     @given(shape=AUTHORIZATION_SHAPES)
@@ -119,9 +120,9 @@ def test_authorization_header_of_any_other_shape_is_refused(
 )
 @pytest.mark.parametrize("mode", ["json", "cookie"])
 def test_mutated_refresh_token_is_refused(
-    directus: DirectusClient, cast: Cast, profile: Profile, record_property: Recorder, mode: Mode
+    directus: DirectusClient, members: Members, profile: Profile, record_property: Recorder, mode: Mode
 ) -> None:
-    genuine = refresh_secret(login(directus, cast.personas["mike"], mode), mode)
+    genuine = refresh_secret(login(directus, members["mike"], mode), mode)
     expect(genuine is not None, f"a refresh credential from the {mode} login")
     assert genuine is not None
     tried = 0

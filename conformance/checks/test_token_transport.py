@@ -9,6 +9,7 @@ import pytest
 from conformance.checks.steps import expect_user, login, whoami
 from conformance.client import DirectusClient, bearer
 from conformance.evidence import expect, expect_status
+from conformance.plugin import Members
 from conformance.registry import check
 from conformance.seeding import Cast
 
@@ -23,8 +24,8 @@ TOKENS_DOCS = "/guides/auth/tokens-cookies"
     refs=(TOKENS_DOCS, EXTRACT),
     title="An access token in an `Authorization: Bearer` header authenticates its user",
 )
-def test_bearer_header_authenticates(directus: DirectusClient, cast: Cast) -> None:
-    beth = cast.personas["beth"]
+def test_bearer_header_authenticates(directus: DirectusClient, members: Members) -> None:
+    beth = members["beth"]
     token = login(directus, beth).access_token
     assert token is not None
     expect_user(whoami(directus, bearer(token)), beth, "a Bearer header")
@@ -36,8 +37,8 @@ def test_bearer_header_authenticates(directus: DirectusClient, cast: Cast) -> No
     refs=(TOKENS_DOCS, EXTRACT),
     title="An access token in the `access_token` query parameter authenticates its user",
 )
-def test_query_parameter_authenticates(directus: DirectusClient, cast: Cast) -> None:
-    beth = cast.personas["beth"]
+def test_query_parameter_authenticates(directus: DirectusClient, members: Members) -> None:
+    beth = members["beth"]
     token = login(directus, beth).access_token
     response = directus.request("GET", "/users/me", params={"fields": "id", "access_token": token})
     expect_user(response, beth, "the access_token query parameter")
@@ -49,8 +50,8 @@ def test_query_parameter_authenticates(directus: DirectusClient, cast: Cast) -> 
     refs=("v5.0.0-14.2.1", TOKENS_DOCS),
     title="Tokens are not accepted in the URL, where logs and referrers keep them",
 )
-def test_query_parameter_is_discouraged(directus: DirectusClient, cast: Cast) -> None:
-    token = login(directus, cast.personas["beth"]).access_token
+def test_query_parameter_is_discouraged(directus: DirectusClient, members: Members) -> None:
+    token = login(directus, members["beth"]).access_token
     response = directus.request("GET", "/users/me", params={"fields": "id", "access_token": token})
     expect(response.status_code != 200, "a token in the query string is not accepted (it ends up in logs)", response)
 
@@ -62,8 +63,8 @@ def test_query_parameter_is_discouraged(directus: DirectusClient, cast: Cast) ->
     refs=(EXTRACT, "https://www.rfc-editor.org/rfc/rfc6750#section-2"),
     title="A request carrying a token in both the header and the query is refused with 400 INVALID_PAYLOAD",
 )
-def test_header_and_query_together_are_refused(directus: DirectusClient, cast: Cast) -> None:
-    token = login(directus, cast.personas["beth"]).access_token
+def test_header_and_query_together_are_refused(directus: DirectusClient, members: Members) -> None:
+    token = login(directus, members["beth"]).access_token
     assert token is not None
     response = directus.request("GET", "/users/me", headers=bearer(token), params={"access_token": token})
     expect_status(response, 400, "INVALID_PAYLOAD")
@@ -87,8 +88,8 @@ def malformed_headers(token: str) -> dict[str, str]:
     title="A malformed Authorization header is not a credential: the request is treated as anonymous",
 )
 @pytest.mark.parametrize("shape", ["Token scheme", "Bearer without token", "Basic scheme", "three parts", "no scheme"])
-def test_malformed_header_is_anonymous(directus: DirectusClient, cast: Cast, shape: str) -> None:
-    beth = cast.personas["beth"]
+def test_malformed_header_is_anonymous(directus: DirectusClient, cast: Cast, members: Members, shape: str) -> None:
+    beth = members["beth"]
     token = login(directus, beth).access_token
     assert token is not None
     header = {"Authorization": malformed_headers(token)[shape]}

@@ -8,6 +8,7 @@ proxy never adds or keeps credentials of its own.
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -130,16 +131,19 @@ class Mutant:
 class FaultProxy:
     """`with FaultProxy(upstream, mutant) as proxy: proxy.base_url …` — a threaded proxy on 127.0.0.1."""
 
-    def __init__(self, upstream: Upstream, mutant: Mutant) -> None:
+    def __init__(self, upstream: Upstream, mutant: Mutant, tls: ssl.SSLContext | None = None) -> None:
         self.upstream = upstream
         self.mutant = mutant
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
+        if tls is not None:  # HTTPS in front of the plain-HTTP target
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self) -> FaultProxy:
         self.thread.start()
