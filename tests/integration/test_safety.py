@@ -4,10 +4,15 @@ behind by an interrupted run, and the read-only profile writes nothing."""
 from __future__ import annotations
 
 import os
+import re
+import secrets
+import signal
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -15,9 +20,12 @@ from pathlib import Path
 import pytest
 import trustme
 
+from conformance.admin import Admin
 from conformance.embedded import EmbeddedDirectus
 from tests.integration.fake_targets import canned_server, failing_behind_ping, html_page, rate_limited, silent_server
+from tests.integration.processes import directus_processes_on_port
 from tests.mutants.proxy import FaultProxy, Mutant, Upstream
+from tests.target_state import snapshot
 
 CLI = [sys.executable, "-m", "conformance.cli"]
 Arguments = Callable[[EmbeddedDirectus, ExitStack, Path], list[str]]
@@ -129,3 +137,109 @@ def test_an_untrusted_certificate_is_accepted_only_when_asked(
         result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=clean_env())
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "3 passed" in result.stdout
+
+
+def activity_count(admin: Admin) -> int:
+    rows = admin.get("/activity", **{"aggregate[count]": "*"})
+    return int(rows[0]["count"])
+
+
+def check_outcomes(junit: Path) -> dict[str, set[str]]:
+    """Check IDs by outcome (passed, skipped, failed) from a run's junit.xml."""
+    outcomes: dict[str, set[str]] = {"passed": set(), "skipped": set(), "failed": set()}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        check_id = next(p.get("value") for p in case.iter("property") if p.get("name") == "check_id")
+        if case.find("skipped") is not None:
+            outcomes["skipped"].add(str(check_id))
+        elif case.find("failure") is not None or case.find("error") is not None:
+            outcomes["failed"].add(str(check_id))
+        else:
+            outcomes["passed"].add(str(check_id))
+    return outcomes
+
+
+@pytest.fixture
+def own_account(admin: Admin) -> Iterator[tuple[str, str]]:
+    """A user of the target's own (not made by the suite): what a read-only user passes as --persona-email."""
+    email, password = f"own-{secrets.token_hex(4)}@example.com", secrets.token_urlsafe(16)
+    user = admin.call("POST", "/users", action="create a user", json={"email": email, "password": password})
+    yield email, password
+    admin.call("DELETE", f"/users/{user['id']}", action="delete the user")
+
+
+@pytest.mark.parametrize("with_persona", [False, True], ids=["no persona", "own persona"])
+def test_the_readonly_profile_needs_no_admin_and_writes_nothing(
+    embedded: EmbeddedDirectus, admin: Admin, tmp_path: Path, own_account: tuple[str, str], with_persona: bool
+) -> None:
+    before, activity = snapshot(admin), activity_count(admin)
+    env = clean_env()
+    command = [*CLI, "run", "--profile", "readonly", "--base-url", embedded.settings.base_url]
+    command += [
+        "--reports",
+        str(tmp_path),
+        "--session-grace-period",
+        str(embedded.settings.session_refresh_grace_period_s),
+    ]
+    if with_persona:
+        command += ["--persona-email", own_account[0]]
+        env["DIRECTUS_PERSONA_PASSWORD"] = own_account[1]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert snapshot(admin) == before
+    outcomes = check_outcomes(tmp_path / "junit.xml")
+    assert {"ANON-ME-401", "ANON-SYSTEM-403", "BADTOKEN-UNKNOWN-401", "REFRESH-UNKNOWN-401"} <= outcomes["passed"]
+    assert {"OWNERSHIP-LIST", "STATIC-REGENERATION", "OAS-NO-5XX"} <= outcomes["skipped"]
+    assert "read-only profile" in (tmp_path / "summary.md").read_text()
+    lifecycle = {"REFRESH-SINGLE-USE", "LOGOUT-REVOKES", "LIFECYCLE-STATE-MACHINE", "PROP-ACCESS-TOKEN-MUTATED"}
+    if with_persona:  # its own logins write its sessions (and login activity): the only writes, all on that user
+        assert lifecycle <= outcomes["passed"]
+    else:
+        assert lifecycle <= outcomes["skipped"]
+        assert activity_count(admin) == activity  # not a single login, not a single write
+    assert own_account[1] not in result.stdout + result.stderr
+
+
+def test_an_interrupted_run_leaves_nothing_behind(embedded: EmbeddedDirectus, admin: Admin, tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the run's process group) after the seed, in the middle of the checks."""
+    before, tag = snapshot(admin), f"int{secrets.token_hex(3)}"
+    env = {**clean_env(), "DIRECTUS_ADMIN_TOKEN": embedded.settings.admin_token}
+    command = [*CLI, "run", "--base-url", embedded.settings.base_url, "--run-tag", tag, "--reports", str(tmp_path)]
+    process = subprocess.Popen(
+        command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    handle = Path(tempfile.gettempdir()) / f"directus-conformance-run-{tag}" / "cast.json"
+    wait_for(handle.exists, timeout=180, what="the seed")
+    time.sleep(5)  # well into the checks
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=120) == 2
+    assert snapshot(admin) == before
+    assert not handle.parent.exists()
+
+
+def test_an_interrupted_embedded_run_stops_its_directus(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*CLI, "run", "--reports", str(tmp_path)],
+        env=clean_env(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    port = None
+    deadline = time.monotonic() + 300
+    while port is None and time.monotonic() < deadline:
+        match = re.search(r"Starting Directus \S+ on http://127\.0\.0\.1:(\d+)", process.stderr.readline())
+        port = int(match.group(1)) if match else None
+    assert port is not None and directus_processes_on_port(port)
+    time.sleep(8)  # seeded and into the checks
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=120) == 2
+    assert directus_processes_on_port(port) == []
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)

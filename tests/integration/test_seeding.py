@@ -12,7 +12,7 @@ from conformance.admin import Admin
 from conformance.client import DirectusClient, bearer
 from conformance.embedded import EmbeddedDirectus
 from conformance.seeding import Cast, Loader, load_fixture
-from tests.integration.conftest import snapshot
+from tests.target_state import snapshot
 
 
 def visible_posts(client: DirectusClient, cast: Cast, key: str) -> tuple[int, list[int]]:

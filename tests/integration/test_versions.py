@@ -16,7 +16,7 @@ from conformance.client import DirectusClient, bearer
 from conformance.config import AdminCredentials
 from conformance.embedded import SUPPORTED_VERSIONS, EmbeddedDirectus
 from conformance.seeding import Loader, load_fixture
-from tests.integration.conftest import snapshot
+from tests.target_state import snapshot
 
 GHSA_56P6 = "USERSTATE-SUSPENDED-SESSION-401"
 

@@ -3,36 +3,71 @@ exactly the checks it names, and a proxy that injects nothing raises no false al
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 
+from conformance.admin import Admin
 from conformance.embedded import EmbeddedDirectus
 from conformance.registry import load_all_checks
 from tests.mutants.catalogue import MUTANTS, STOCK_FINDINGS, Described
-from tests.mutants.proxy import FaultProxy, Mutant, Upstream
+from tests.mutants.proxy import FaultProxy, Mutant, ProxyRequest, Upstream
 from tests.mutants.suite import run_suite
 from tests.mutants.table import render
+from tests.target_state import snapshot
+
+MAX_WRONG_PASSWORDS = 5  # per user and run: far below Directus's suspension threshold (25 by default)
+
+
+class WrongPasswordCounter(Mutant):
+    """No fault: counts, per email, the logins the target refused with 401 (what could lock a user out)."""
+
+    def __init__(self) -> None:
+        self.refused: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        body = request.json() if request.path == "/auth/login" else None
+        email = body.get("email") if isinstance(body, dict) else None
+        # nobody+… addresses belong to no user: the suite's own unknown-email probes cannot lock anyone out
+        if response.status_code == 401 and isinstance(email, str) and not email.startswith("nobody+"):
+            with self.lock:
+                self.refused[email] += 1
+        return response
 
 
 def upstream_of(server: EmbeddedDirectus) -> Upstream:
     return Upstream(server.settings.base_url, server.settings.admin_token, server.settings.secret)
 
 
-def test_without_a_mutant_everything_passes_through_the_proxy(embedded: EmbeddedDirectus, tmp_path: Path) -> None:
-    with FaultProxy(upstream_of(embedded), Mutant()) as proxy:
+def test_without_a_mutant_everything_passes_through_the_proxy(
+    embedded: EmbeddedDirectus, admin: Admin, tmp_path: Path
+) -> None:
+    """A passing run: nothing fails, the stock findings are found, nothing is left behind and nobody's password
+    was tried wrong more than five times (no lockout risk)."""
+    before = snapshot(admin)
+    counter = WrongPasswordCounter()
+    with FaultProxy(upstream_of(embedded), counter) as proxy:
         result = run_suite(proxy.base_url, embedded, tmp_path)
     assert result.failed == frozenset(), result.output
     assert result.findings == frozenset(STOCK_FINDINGS), result.output
     assert result.passed > 100
+    assert snapshot(admin) == before
+    assert counter.refused and max(counter.refused.values()) <= MAX_WRONG_PASSWORDS, counter.refused
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
 def test_mutant_is_caught_by_exactly_its_checks(
-    embedded: EmbeddedDirectus, tmp_path: Path, mutant: type[Described]
+    embedded: EmbeddedDirectus, admin: Admin, tmp_path: Path, mutant: type[Described]
 ) -> None:
+    """A failing run: exactly the mutant's checks fail, and still nothing is left behind."""
+    before = snapshot(admin)
     with FaultProxy(upstream_of(embedded), mutant()) as proxy:
         result = run_suite(proxy.base_url, embedded, tmp_path)
+    assert snapshot(admin) == before
     caught = result.failed | (result.findings - set(STOCK_FINDINGS))  # a SHOULD check is caught as a finding
     missed = mutant.expected - caught
     unrelated = caught - mutant.expected

@@ -1,27 +1,9 @@
-"""Clients and snapshots for the integration tests (the embedded server itself is in tests/conftest.py)."""
+"""What a run may leave behind on a target, as a comparable snapshot (for the zero-residue tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from conformance.admin import Admin
-from conformance.client import DirectusClient, DirectusError
-from conformance.config import AdminCredentials
-from conformance.embedded import EmbeddedDirectus
-
-
-@pytest.fixture(scope="session")
-def client(embedded: EmbeddedDirectus) -> Iterator[DirectusClient]:
-    with DirectusClient(embedded.settings.base_url) as directus:
-        yield directus
-
-
-@pytest.fixture(scope="session")
-def admin(embedded: EmbeddedDirectus, client: DirectusClient) -> Admin:
-    return Admin(client, AdminCredentials(token=embedded.settings.admin_token))
-
+from conformance.client import DirectusError
 
 SNAPSHOT_PATHS = ("/users", "/roles", "/policies", "/permissions", "/access", "/collections", "/relations")
 
