@@ -1,0 +1,39 @@
+"""The Directus-aware rules of the OpenAPI suite: what counts as documented, as a refusal, and what is sent."""
+
+from __future__ import annotations
+
+import httpx
+
+from conformance.openapi import harmless_non_refusal, undocumented_status, without_real_emails
+
+
+def answer(status: int, code: str | None = None, sent: bytes = b"") -> httpx.Response:
+    body = {"errors": [{"message": "m", "extensions": {"code": code}}]} if code else None
+    request = httpx.Request("POST", "http://x.example.com/items/posts", content=sent)
+    return httpx.Response(status, json=body, request=request)
+
+
+def test_a_catalogued_error_is_documented_only_with_its_own_status() -> None:
+    assert undocumented_status("POST /auth/login", answer(400, "INVALID_PAYLOAD")) is not None
+    assert undocumented_status("POST /auth/login", answer(500, "INVALID_PAYLOAD")) is None
+    assert undocumented_status("POST /auth/login", answer(418)) is None
+
+
+def test_document_deviations_are_named_one_by_one() -> None:
+    assert "204" in str(undocumented_status("POST /auth/logout", answer(204)))
+    assert undocumented_status("POST /auth/login", answer(204)) is None
+
+
+def test_malformed_requests_and_empty_batches_count_as_refusals() -> None:
+    assert harmless_non_refusal("GET /items/{collection}", answer(400, "INVALID_QUERY")) is not None
+    assert harmless_non_refusal("POST /items/{collection}", answer(204, sent=b"[]")) is not None
+    assert harmless_non_refusal("POST /items/{collection}", answer(204, sent=b'[{"title": "x"}]')) is None
+    assert harmless_non_refusal("DELETE /items/{collection}", answer(204, sent=b"[]")) is None
+    assert harmless_non_refusal("GET /items/{collection}", answer(200)) is None
+
+
+def test_generated_emails_never_name_a_real_user() -> None:
+    body = {"email": "admin@example.com", "password": "x", "mode": "json"}
+    assert without_real_emails(body, "nobody+t@example.com")["email"] == "nobody+t@example.com"
+    assert without_real_emails({"email": 42}, "nobody+t@example.com") == {"email": 42}
+    assert without_real_emails(["admin@example.com"], "n@example.com") == ["admin@example.com"]
