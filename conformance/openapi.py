@@ -21,7 +21,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.schemas import APIOperation, BaseSchema
 
 from conformance.client import DirectusClient, bearer, error_code
-from conformance.evidence import Recorder
+from conformance.evidence import Recorder, expect_status
 from conformance.profiles import examples
 
 Operation = APIOperation[Any, Any, Any, Any]
@@ -104,7 +104,7 @@ def harmless_non_refusal(label: str, response: httpx.Response) -> str | None:
 def load_document(directus: DirectusClient, admin_token: str) -> BaseSchema:
     """The target's OpenAPI document as the admin sees it (an operation missing here cannot be explored)."""
     response = directus.request("GET", "/server/specs/oas", headers=bearer(admin_token))
-    response.raise_for_status()
+    expect_status(response, 200, why="the admin fetches the target's OpenAPI document")
     return schemathesis.openapi.from_dict(response.json())
 
 

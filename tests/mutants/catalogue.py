@@ -87,7 +87,9 @@ class PublicPostsList(PublicRead):
     name = "public-posts-list"
     behaviour = "Unauthenticated requests are refused"
     description = "the public policy can list posts (a read permission given to Public by mistake)"
-    expected = frozenset({"ANON-LIST-403", "ANON-UNKNOWN-COLLECTION-403", "TRANSPORT-MALFORMED-HEADER-ANONYMOUS"})
+    expected = frozenset(
+        {"ANON-LIST-403", "ANON-UNKNOWN-COLLECTION-403", "OAS-AUTH-ENFORCED", "TRANSPORT-MALFORMED-HEADER-ANONYMOUS"}
+    )
     path = POSTS_LIST
 
 
@@ -131,7 +133,7 @@ class LenientScheme(Described):
     name = "lenient-auth-scheme"
     behaviour = "Token transport"
     description = "a gateway rewrites any `Authorization: <scheme> <token>` to `Bearer <token>`"
-    expected = frozenset({"TRANSPORT-MALFORMED-HEADER-ANONYMOUS"})
+    expected = frozenset({"PROP-AUTH-HEADER-SHAPE", "TRANSPORT-MALFORMED-HEADER-ANONYMOUS"})
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         parts = (request.header("authorization") or "").split(" ")
@@ -144,7 +146,7 @@ class UnverifiedSignature(Described):
     name = "jwt-signature-not-verified"
     behaviour = "Bad tokens are refused"
     description = "JWT claims are trusted without verifying the signature (decode instead of verify)"
-    expected = frozenset({"BADTOKEN-FORGED-403"})
+    expected = frozenset({"BADTOKEN-FORGED-403", "PROP-ACCESS-TOKEN-MUTATED"})
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         token = bearer_token(request)
@@ -208,7 +210,7 @@ class ReplayCache(Described):
     name = "refresh-replay-cache"
     behaviour = "Refresh tokens are single-use"
     description = "an idempotency cache answers a replayed refresh token with the successor it already got"
-    expected = frozenset({"REFRESH-SINGLE-USE", "COOKIE-ROTATES"})
+    expected = frozenset({"COOKIE-ROTATES", "LIFECYCLE-STATE-MACHINE", "REFRESH-SINGLE-USE"})
 
     def __init__(self) -> None:
         self.answers: dict[str, httpx.Response] = {}
@@ -266,7 +268,7 @@ class LogoutNoop(Described):
     name = "logout-revokes-nothing"
     behaviour = "Logout"
     description = "logout answers 204 and clears the cookie but never reaches the server (an edge function)"
-    expected = frozenset({"LOGOUT-REVOKES"})
+    expected = frozenset({"LIFECYCLE-STATE-MACHINE", "LOGOUT-REVOKES"})
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         if request.path == "/auth/logout":
@@ -282,7 +284,7 @@ class Logout200(Described):
     name = "logout-200-with-body"
     behaviour = "Logout"
     description = "logout answers 200 with a JSON body (as Directus's own OpenAPI document says) instead of 204"
-    expected = frozenset({"LOGOUT-204"})
+    expected = frozenset({"LIFECYCLE-STATE-MACHINE", "LOGOUT-204"})
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
         if request.path == "/auth/logout" and response.status_code == 204:
@@ -322,6 +324,7 @@ class SessionCookieStripped(Described):
     description = "a cache in front strips the Cookie header from data requests, so session mode cannot work"
     expected = frozenset(
         {
+            "LIFECYCLE-STATE-MACHINE",
             "LOGOUT-204",
             "LOGOUT-CLEARS-COOKIE",
             "LOGOUT-REVOKES",
@@ -399,7 +402,7 @@ class UpdateUnfiltered(Described):
     name = "update-ignores-ownership"
     behaviour = "Ownership filtering"
     description = "updates skip the item filter: a member may change anyone's post (read still filtered)"
-    expected = frozenset({"OWNERSHIP-OTHERS-403"})
+    expected = frozenset({"OAS-AUTH-ENFORCED", "OWNERSHIP-OTHERS-403"})
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         if request.method == "PATCH" and POSTS_ITEM.match(request.path) and not request.is_anonymous:
@@ -635,12 +638,13 @@ class RefreshRefusal403(Described):
     description = "a refused refresh answers 403 INVALID_TOKEN instead of 401 INVALID_CREDENTIALS"
     expected = frozenset(
         {
-            "REFRESH-UNKNOWN-401",
-            "REFRESH-SINGLE-USE",
             "COOKIE-ROTATES",
+            "LIFECYCLE-STATE-MACHINE",
             "LOGOUT-REVOKES",
-            "USERSTATE-SUSPENDED-REFRESH-401",
+            "REFRESH-SINGLE-USE",
+            "REFRESH-UNKNOWN-401",
             "USERSTATE-PASSWORD-CHANGE-401",
+            "USERSTATE-SUSPENDED-REFRESH-401",
         }
     )
 
@@ -670,6 +674,9 @@ class StaticTokensDropped(Described):
     description = "a gateway forwards only JWT bearer tokens, so static tokens arrive as anonymous requests"
     expected = frozenset(
         {
+            "OAS-AUTH-ENFORCED",
+            "OAS-NO-5XX",
+            "OAS-RESPONSE-CONFORMS",
             "OWNERSHIP-LIST",
             "OWNERSHIP-NO-LEAK-GRAPHQL",
             "OWNERSHIP-NO-LEAK-REST",
@@ -737,11 +744,17 @@ class BearerStripped(Described):
         {
             "BADTOKEN-EXPIRED-401",
             "BADTOKEN-FORGED-403",
+            "LIFECYCLE-STATE-MACHINE",
+            "OAS-AUTH-ENFORCED",
+            "OAS-NO-5XX",
+            "OAS-RESPONSE-CONFORMS",
             "OWNERSHIP-LIST",
             "OWNERSHIP-NO-LEAK-GRAPHQL",
             "OWNERSHIP-NO-LEAK-REST",
             "OWNERSHIP-OTHERS-403",
             "OWNERSHIP-UPDATE-OWN",
+            "PROP-ACCESS-TOKEN-MUTATED",
+            "PROP-AUTH-HEADER-SHAPE",
             "REFRESH-SINGLE-USE",
             "STATIC-AUTHENTICATES",
             "STATIC-MEMBER-CANNOT-SET",
