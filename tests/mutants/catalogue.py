@@ -156,7 +156,10 @@ class UnverifiedSignature(Described):
             except jwt.ExpiredSignatureError:
                 return request
             except jwt.InvalidTokenError:
-                claims = jwt.decode(token, options={"verify_signature": False})
+                try:
+                    claims = jwt.decode(token, options={"verify_signature": False})
+                except jwt.InvalidTokenError:  # not even decodable: nothing to re-sign
+                    return request
                 if claims.get("iss") == "directus":
                     resigned = jwt.encode(claims, upstream.secret, algorithm="HS256")
                     request.set_header("Authorization", f"Bearer {resigned}")
