@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from conformance.embedded import EmbeddedDirectus
+from tests.leaks import leaked
 from tests.mutants.catalogue import Logout200
 from tests.mutants.proxy import FaultProxy, Upstream
 
@@ -54,13 +55,11 @@ def test_a_run_writes_every_report_and_leaks_no_secret(embedded: EmbeddedDirectu
     logout = next(r for r in labels if r["name"].startswith("test_logout_answers_204"))
     assert {"name": "epic", "value": "Directus authentication"} in logout["labels"]
     assert {"name": "severity", "value": "critical"} in logout["labels"]
-    secrets = [embedded.settings.admin_token, embedded.settings.admin_password]
-    everything = (
-        result.stdout
-        + result.stderr
-        + "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
-    )
-    assert not [s for s in secrets if s in everything]
+    assert not leaked(secrets_of(embedded), tmp_path, result.stdout, result.stderr)
+
+
+def secrets_of(embedded: EmbeddedDirectus) -> list[str]:
+    return [embedded.settings.admin_token, embedded.settings.admin_password]
 
 
 def test_waivers_are_strict_and_baselines_find_regressions(embedded: EmbeddedDirectus, tmp_path: Path) -> None:
@@ -78,6 +77,7 @@ def test_waivers_are_strict_and_baselines_find_regressions(embedded: EmbeddedDir
             base_url=proxy.base_url,
         )
         assert broken.returncode == 1
+        assert not leaked(secrets_of(embedded), tmp_path / "broken", broken.stdout, broken.stderr)  # a failing run
         summary = (tmp_path / "broken" / "summary.md").read_text()
         assert "regression: `LOGOUT-204[json]`" in summary
 

@@ -24,6 +24,7 @@ from conformance.admin import Admin
 from conformance.embedded import EmbeddedDirectus
 from tests.integration.fake_targets import canned_server, failing_behind_ping, html_page, rate_limited, silent_server
 from tests.integration.processes import directus_processes_on_port
+from tests.leaks import leaked
 from tests.mutants.proxy import FaultProxy, Mutant, Upstream
 from tests.target_state import snapshot
 
@@ -211,9 +212,12 @@ def test_an_interrupted_run_leaves_nothing_behind(embedded: EmbeddedDirectus, ad
     wait_for(handle.exists, timeout=180, what="the seed")
     time.sleep(5)  # well into the checks
     os.killpg(process.pid, signal.SIGINT)
-    assert process.wait(timeout=120) == 2
+    _, console = process.communicate(timeout=120)
+    assert process.returncode == 2
     assert snapshot(admin) == before
     assert not handle.parent.exists()
+    known = [embedded.settings.admin_token, embedded.settings.admin_password]
+    assert not leaked(known, tmp_path, console.decode(errors="replace"))
 
 
 def test_an_interrupted_embedded_run_stops_its_directus(tmp_path: Path) -> None:
