@@ -206,7 +206,7 @@ def test_an_interrupted_run_leaves_nothing_behind(embedded: EmbeddedDirectus, ad
     env = {**clean_env(), "DIRECTUS_ADMIN_TOKEN": embedded.settings.admin_token}
     command = [*CLI, "run", "--base-url", embedded.settings.base_url, "--run-tag", tag, "--reports", str(tmp_path)]
     process = subprocess.Popen(
-        command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, env=env, preexec_fn=like_a_terminal, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     handle = Path(tempfile.gettempdir()) / f"directus-conformance-run-{tag}" / "cast.json"
     wait_for(handle.exists, timeout=180, what="the seed")
@@ -224,7 +224,7 @@ def test_an_interrupted_embedded_run_stops_its_directus(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [*CLI, "run", "--reports", str(tmp_path)],
         env=clean_env(),
-        start_new_session=True,
+        preexec_fn=like_a_terminal,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -240,6 +240,13 @@ def test_an_interrupted_embedded_run_stops_its_directus(tmp_path: Path) -> None:
     os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=120) == 2
     assert directus_processes_on_port(port) == []
+
+
+def like_a_terminal() -> None:
+    """In the child: its own process group (what Ctrl-C signals), with SIGINT acted on even when this test runs in
+    the background, where the shell makes children ignore it."""
+    os.setsid()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
