@@ -117,10 +117,7 @@ def holds_for_every(
     "another key, a changed alg) is refused: never a 2xx or a 5xx",
 )
 def test_mutated_access_token_is_refused(
-    directus: DirectusClient,
-    members: Members,
-    profile: Profile,
-    record_property: Recorder,
+    directus: DirectusClient, members: Members, profile: Profile, record_property: Recorder
 ) -> None:
     live = LiveAccessToken(directus, members["mike"])
 
@@ -142,10 +139,7 @@ def test_mutated_access_token_is_refused(
     "text) authenticates nobody: never a 2xx or a 5xx",
 )
 def test_authorization_header_of_any_other_shape_is_refused(
-    directus: DirectusClient,
-    members: Members,
-    profile: Profile,
-    record_property: Recorder,
+    directus: DirectusClient, members: Members, profile: Profile, record_property: Recorder
 ) -> None:
     live = LiveAccessToken(directus, members["mike"])
 
