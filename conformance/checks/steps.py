@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import httpx
+import jwt
 
 from conformance.client import DirectusClient, Login, Mode, bearer
 from conformance.evidence import expect, expect_status
@@ -37,6 +38,11 @@ def credentials(directus: DirectusClient, persona: Persona, kind: CredentialKind
         headers = bearer(access.access_token)
     expect_user(whoami(directus, headers), persona, f"{persona.name}'s {kind.replace('_', ' ')}")
     return headers
+
+
+def claims_of(token: str) -> dict[str, Any]:
+    """A JWT's claims, read without verifying it (to learn `exp`, or to forge from)."""
+    return dict(jwt.decode(token, options={"verify_signature": False}))
 
 
 def whoami(directus: DirectusClient, headers: dict[str, str]) -> httpx.Response:

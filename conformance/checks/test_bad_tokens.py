@@ -6,12 +6,11 @@ import base64
 import json
 import secrets
 import time
-from typing import Any
 
 import jwt
 import pytest
 
-from conformance.checks.steps import login
+from conformance.checks.steps import claims_of, login
 from conformance.client import DirectusClient, bearer
 from conformance.config import Target
 from conformance.evidence import expect_status
@@ -21,10 +20,6 @@ from conformance.registry import check
 BEHAVIOUR = "Bad tokens are refused"
 ACCOUNTABILITY = "api/src/utils/get-accountability-for-token.ts"
 ERRORS = "/guides/connect/errors"
-
-
-def claims_of(token: str) -> dict[str, Any]:
-    return dict(jwt.decode(token, options={"verify_signature": False}))
 
 
 def forge(token: str, how: str) -> str:
