@@ -455,10 +455,10 @@ class OtpNotEnforced(Described):
         self.secrets: dict[str, str] = {}
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        body = request.json()
-        if request.path == "/auth/login" and isinstance(body, dict) and body.get("email") in self.secrets:
-            body["otp"] = DirectusTOTP(self.secrets[body["email"]]).now()
-            request.set_json(body)
+        body = request.json() if request.path == "/auth/login" else None
+        email = body.get("email") if isinstance(body, dict) else None  # generated bodies carry any JSON there
+        if isinstance(body, dict) and isinstance(email, str) and email in self.secrets:
+            request.set_json({**body, "otp": DirectusTOTP(self.secrets[email]).now()})
         return request
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
@@ -910,14 +910,18 @@ class RefreshTokenPrefixMatch(Described):
     behaviour = "Mutated credentials are refused"
     description = "refresh tokens are looked up by their first 32 characters only (a truncated index column)"
     expected = frozenset({"PROP-REFRESH-TOKEN-MUTATED"})
-    prefix = 32
+    prefix = 32  # of the opaque json/cookie refresh tokens; a session token is a JWT, whose first 32 are its header
+
+    @staticmethod
+    def opaque(token: str | None) -> str | None:
+        return token if token and "." not in token else None
 
     def __init__(self) -> None:
         self.issued: dict[str, str] = {}  # prefix -> the latest token issued with it
         self.lock = threading.Lock()
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        token = sent_credential(request) if request.path == "/auth/refresh" else None
+        token = self.opaque(sent_credential(request)) if request.path == "/auth/refresh" else None
         with self.lock:
             genuine = self.issued.get(token[: self.prefix]) if token and len(token) >= self.prefix else None
         if token and genuine and genuine != token:
@@ -929,7 +933,7 @@ class RefreshTokenPrefixMatch(Described):
         return request
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
-        issued = issued_credential(response) if request.path in ("/auth/login", "/auth/refresh") else None
+        issued = self.opaque(issued_credential(response)) if request.path in ("/auth/login", "/auth/refresh") else None
         if issued:
             with self.lock:
                 self.issued[issued[: self.prefix]] = issued

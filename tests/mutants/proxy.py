@@ -139,6 +139,7 @@ class FaultProxy:
         if tls is not None:  # HTTPS in front of the plain-HTTP target
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.scheme = "https" if tls else "http"
+        self.crashes: list[str] = []  # the mutant's own exceptions: a harness bug, never the target's
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -172,11 +173,15 @@ class FaultProxy:
                     {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP},
                     self.rfile.read(length) if length else b"",
                 )
-                changed = proxy.mutant.request(incoming, proxy.upstream)
-                if isinstance(changed, httpx.Response):
-                    response = changed
-                else:
-                    response = proxy.mutant.response(changed, proxy.upstream.send(changed), proxy.upstream)
+                try:
+                    changed = proxy.mutant.request(incoming, proxy.upstream)
+                    if isinstance(changed, httpx.Response):
+                        response = changed
+                    else:
+                        response = proxy.mutant.response(changed, proxy.upstream.send(changed), proxy.upstream)
+                except Exception as crash:
+                    proxy.crashes.append(f"{incoming.method} {incoming.path}: {crash!r}")
+                    raise
                 self.send_response(response.status_code)
                 for name, value in response.headers.multi_items():
                     if name.lower() not in HOP_BY_HOP:

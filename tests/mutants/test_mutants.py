@@ -52,6 +52,7 @@ def test_without_a_mutant_everything_passes_through_the_proxy(
     counter = WrongPasswordCounter()
     with FaultProxy(upstream_of(embedded), counter) as proxy:
         result = run_suite(proxy.base_url, embedded, tmp_path)
+    assert not proxy.crashes, proxy.crashes
     assert result.failed == frozenset(), result.output
     assert result.findings == frozenset(STOCK_FINDINGS), result.output
     assert result.passed > 100
@@ -67,6 +68,7 @@ def test_mutant_is_caught_by_exactly_its_checks(
     before = snapshot(admin)
     with FaultProxy(upstream_of(embedded), mutant()) as proxy:
         result = run_suite(proxy.base_url, embedded, tmp_path)
+    assert not proxy.crashes, proxy.crashes
     assert snapshot(admin) == before
     caught = result.failed | (result.findings - set(STOCK_FINDINGS))  # a SHOULD check is caught as a finding
     missed = mutant.expected - caught
