@@ -32,6 +32,7 @@ class CheckInfo:
     behaviour: str
     refs: tuple[str, ...]
     requires: str | None = None
+    waits: bool = False  # sleeps on the target's clock (token expiry, grace period): scheduled first, see plugin
 
     def ref_links(self) -> list[tuple[str, str]]:
         """(label, URL) for each ref: ASVS IDs resolve to their chapter, docs and source paths to their pages."""
@@ -67,7 +68,13 @@ def resolve_ref(ref: str) -> str:
 
 
 def check(
-    id: str, *, level: Level, title: str, refs: tuple[str, ...] | list[str], requires: str | None = None
+    id: str,
+    *,
+    level: Level,
+    title: str,
+    refs: tuple[str, ...] | list[str],
+    requires: str | None = None,
+    waits: bool = False,
 ) -> Callable[[F], F]:
     """Declare a conformance check: `@check("LOGOUT-204", level="MUST", title="Logout answers 204", refs=[…])`."""
 
@@ -76,7 +83,7 @@ def check(
         behaviour = str(getattr(module, "BEHAVIOUR", function.__module__))
         if id in REGISTRY and REGISTRY[id].title != title:
             raise ValueError(f"check ID {id} is declared twice")
-        info = CheckInfo(id, level, title, behaviour, tuple(refs), requires)
+        info = CheckInfo(id, level, title, behaviour, tuple(refs), requires, waits)
         REGISTRY[id] = info
         return pytest.mark.conformance(info)(function)  # type: ignore[no-any-return]
 

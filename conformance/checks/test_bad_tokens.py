@@ -66,6 +66,7 @@ def test_forged_token_is_refused(directus: DirectusClient, members: Members, how
     level="MUST",
     refs=(ACCOUNTABILITY, ERRORS, "v5.0.0-9.2.1"),
     title="An expired access token is refused with 401 TOKEN_EXPIRED",
+    waits=True,
 )
 def test_expired_token_is_refused(directus: DirectusClient, members: Members, target: Target) -> None:
     token = login(directus, members["mike"]).access_token

@@ -58,6 +58,7 @@ def test_rotated_refresh_token_is_refused(directus: DirectusClient, members: Mem
     refs=(SERVICE, "/configuration/security-limits", "v5.0.0-7.2.4"),
     title="After a session refresh, the old session cookie is refused with 401 once the grace period has "
     "passed, and the new one works",
+    waits=True,
 )
 def test_rotated_session_cookie_is_refused_after_grace(
     directus: DirectusClient, members: Members, target: Target

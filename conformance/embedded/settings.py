@@ -49,6 +49,11 @@ class EmbeddedSettings:
     session_cookie_ttl_s: int = 3600
     session_refresh_grace_period_s: int = 2
     login_stall_time_ms: int = 0
+    # argon2id at OWASP's minimum (19 MiB, 2 passes, 1 lane) rather than node-argon2's default (64 MiB, 3, 4):
+    # a login then costs the server about a fifth of the CPU, and logins are most of a run's server work
+    hash_memory_cost_kib: int = 19456
+    hash_time_cost: int = 2
+    hash_parallelism: int = 1
 
     @property
     def base_url(self) -> str:
@@ -72,6 +77,9 @@ class EmbeddedSettings:
             "SESSION_COOKIE_TTL": f"{self.session_cookie_ttl_s}s",
             "SESSION_REFRESH_GRACE_PERIOD": f"{self.session_refresh_grace_period_s}s",
             "LOGIN_STALL_TIME": str(self.login_stall_time_ms),
+            "HASH_MEMORY_COST": str(self.hash_memory_cost_kib),
+            "HASH_TIME_COST": str(self.hash_time_cost),
+            "HASH_PARALLELISM": str(self.hash_parallelism),
             "TELEMETRY": "false",
             "STORAGE_LOCATIONS": "local",
             "STORAGE_LOCAL_ROOT": str(workdir / "uploads"),

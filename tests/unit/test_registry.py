@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -40,3 +43,18 @@ def test_a_check_id_cannot_be_declared_twice() -> None:
     with pytest.raises(ValueError, match="declared twice"):
         check("TEST-DUPLICATE", level="MUST", title="another", refs=["x"])(second)
     del REGISTRY["TEST-DUPLICATE"]
+
+
+def test_checks_that_wait_on_the_target_clock_are_collected_first() -> None:
+    """Their sleeps then overlap the rest of the run instead of ending it."""
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider", "--pyargs", "conformance.checks"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DIRECTUS_URL": "http://127.0.0.1:9"},
+    ).stdout.splitlines()
+    waiting = [info.id for info in load_all_checks().values() if info.waits]
+    assert sorted(waiting) == ["BADTOKEN-EXPIRED-401", "REFRESH-SESSION-ROTATES"]
+    first = {line.rsplit("::", 1)[-1] for line in collected[: len(waiting)]}
+    assert first == {"test_expired_token_is_refused", "test_rotated_session_cookie_is_refused_after_grace"}, collected
