@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from conformance.config import DEFAULT_SESSION_GRACE_S, ConfigError, resolve_target
+from conformance.cli import REMOTE_WORKERS, default_workers
+from conformance.config import DEFAULT_SESSION_GRACE_S, AdminCredentials, ConfigError, Target, resolve_target
 
 
 def test_no_base_url_means_the_embedded_default() -> None:
@@ -95,3 +98,12 @@ def test_a_targets_file_names_secrets_by_environment_variable(tmp_path: Path) ->
     path.write_text('[targets.bad]\nbase_url = "https://b.example.com"\nadmin_token = "inline"\n')
     with pytest.raises(ConfigError, match="stores a secret"):
         load_targets_file(path, {})
+
+
+def test_workers_default_to_the_cores_for_an_embedded_target_and_to_more_for_a_remote_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    remote = Target(base_url="https://cms.example.com", admin=AdminCredentials(token="t"))
+    assert default_workers(replace(remote, embedded=True)) == 3
+    assert default_workers(remote) == REMOTE_WORKERS > 3
