@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from typing import Any, ClassVar
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import httpx
 import jwt
@@ -350,25 +350,35 @@ class SessionCookieStripped(Described):
 class AuthResponseCache(Described):
     name = "auth-response-cache"
     behaviour = "Static tokens"
-    description = "a cache keyed on the Authorization header serves /users/me for 60 s (a token→user cache)"
+    description = "a cache keyed on the URL and the Authorization header serves /users/me (a token→user cache)"
     expected = frozenset({"STATIC-REGENERATION", "STATIC-REVOKE", "USERSTATE-SUSPENDED-LOGIN-401"})
 
     def __init__(self) -> None:
-        self.cache: dict[str, httpx.Response] = {}
+        self.cache: dict[tuple[str, str], httpx.Response] = {}
         self.lock = threading.Lock()
 
-    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+    @staticmethod
+    def key(request: ProxyRequest) -> tuple[str, str] | None:
+        """Only for GET /users/me with a bearer token. The URL is part of the key as in any HTTP cache (Vary:
+        Authorization): two logins of one user in the same second get the same JWT, so a token alone could serve
+        one check's answer to another check's different request."""
         token = bearer_token(request)
-        if request.path == "/users/me" and request.method == "GET" and token:
+        if request.path != "/users/me" or request.method != "GET" or not token:
+            return None
+        return urlencode(request.query), token
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        key = self.key(request)
+        if key:
             with self.lock:
-                return self.cache.get(token, request)
+                return self.cache.get(key, request)
         return request
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
-        token = bearer_token(request)
-        if request.path == "/users/me" and request.method == "GET" and token and response.status_code == 200:
+        key = self.key(request)
+        if key and response.status_code == 200:
             with self.lock:
-                self.cache[token] = response
+                self.cache[key] = response
         return response
 
 
