@@ -408,8 +408,8 @@ def check_info(item: pytest.Item) -> CheckInfo | None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Checks that sleep on the target's clock go first: xdist hands them out round-robin, one per worker, so
-    their waits overlap the other checks instead of ending the run. Adds each check's ID and refs to its report."""
+    """Checks that sleep on the target's clock go first, so their waits overlap the other workers' checks
+    instead of ending the run. Adds each check's ID and refs to its report."""
     items.sort(key=lambda item: not ((info := check_info(item)) and info.waits))  # stable: otherwise in order
     for item in items:
         info = check_info(item)
