@@ -25,9 +25,10 @@ USER_ITEM = re.compile(r"^/users/[0-9a-f-]{36}$")
 
 
 REFRESH_COOKIE, SESSION_COOKIE = "directus_refresh_token", "directus_session_token"
+REFRESH_COOKIES = (REFRESH_COOKIE, SESSION_COOKIE)  # the cookies that carry a refresh credential, by mode
 
 
-def sent_credential(request: ProxyRequest, cookies: tuple[str, ...] = (REFRESH_COOKIE, SESSION_COOKIE)) -> str | None:
+def sent_credential(request: ProxyRequest, cookies: tuple[str, ...] = REFRESH_COOKIES) -> str | None:
     """The refresh credential a request carries: `refresh_token` in a JSON body, else one of `cookies`."""
     body = request.json() if request.body else None
     token = body.get("refresh_token") if isinstance(body, dict) else None
@@ -41,8 +42,8 @@ def sent_credential(request: ProxyRequest, cookies: tuple[str, ...] = (REFRESH_C
     return None
 
 
-def issued_credential(response: httpx.Response) -> str | None:
-    """The refresh credential a login or refresh answer hands out: the body's refresh_token, or a cookie."""
+def issued_credential(response: httpx.Response, cookies: tuple[str, ...] = REFRESH_COOKIES) -> str | None:
+    """The refresh credential a login or refresh answer hands out: the body's refresh_token, else one of `cookies`."""
     if response.status_code != 200:
         return None
     try:
@@ -51,7 +52,7 @@ def issued_credential(response: httpx.Response) -> str | None:
         body = None
     data = body.get("data") if isinstance(body, dict) else None
     token = data.get("refresh_token") if isinstance(data, dict) else None
-    return token or response.cookies.get(REFRESH_COOKIE) or response.cookies.get(SESSION_COOKIE)
+    return token or next(filter(None, (response.cookies.get(name) for name in cookies)), None)
 
 
 class Described(Mutant):
@@ -901,9 +902,7 @@ class LogoutSparesRefreshed(Described):
         with self.lock:
             spared = request.path == "/auth/logout" and sent_credential(request) in self.refreshed
         if spared:
-            cleared = [
-                f"{name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax" for name in (REFRESH_COOKIE, SESSION_COOKIE)
-            ]
+            cleared = [f"{name}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax" for name in REFRESH_COOKIES]
             return respond(204, headers=[("set-cookie", cookie) for cookie in cleared])
         return request
 
@@ -920,18 +919,16 @@ class RefreshTokenPrefixMatch(Described):
     behaviour = "Mutated credentials are refused"
     description = "refresh tokens are looked up by their first 32 characters only (a truncated index column)"
     expected = frozenset({"PROP-REFRESH-TOKEN-MUTATED"})
-    prefix = 32  # of the opaque json/cookie refresh tokens; a session token is a JWT, whose first 32 are its header
-
-    @staticmethod
-    def opaque(token: str | None) -> str | None:
-        return token if token and "." not in token else None
+    prefix = 32
+    # json and cookie refresh tokens only: a session token is a JWT, whose first 32 characters are the same header
+    credentials = (REFRESH_COOKIE,)
 
     def __init__(self) -> None:
         self.issued: dict[str, str] = {}  # prefix -> the latest token issued with it
         self.lock = threading.Lock()
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        token = self.opaque(sent_credential(request)) if request.path == "/auth/refresh" else None
+        token = sent_credential(request, self.credentials) if request.path == "/auth/refresh" else None
         with self.lock:
             genuine = self.issued.get(token[: self.prefix]) if token and len(token) >= self.prefix else None
         if token and genuine and genuine != token:
@@ -943,7 +940,9 @@ class RefreshTokenPrefixMatch(Described):
         return request
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
-        issued = self.opaque(issued_credential(response)) if request.path in ("/auth/login", "/auth/refresh") else None
+        issued = (
+            issued_credential(response, self.credentials) if request.path in ("/auth/login", "/auth/refresh") else None
+        )
         if issued:
             with self.lock:
                 self.issued[issued[: self.prefix]] = issued
