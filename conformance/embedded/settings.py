@@ -86,6 +86,9 @@ class EmbeddedSettings:
             "EXTENSIONS_PATH": str(workdir / "extensions"),
             "EXTENSIONS_AUTO_RELOAD": "false",
             "CACHE_ENABLED": "false",
+            # serve the in-memory schema frozen instead of deep-cloning it for every request (a documented option,
+            # off by default): two thirds of the server's CPU per request go to that clone otherwise
+            "CACHE_SCHEMA_FREEZE_ENABLED": "true",
             "RATE_LIMITER_ENABLED": "false",
             "LOG_LEVEL": "warn",
             "LOG_STYLE": "raw",
