@@ -195,8 +195,8 @@ def _embedded_options(parser: argparse.ArgumentParser) -> None:
 def run_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
     targets = configured_targets(args)
     if not targets:
-        with EmbeddedDirectus(args.directus_version) as server:
-            return run_suites(embedded_target(server), args, pytest_args, args.reports)
+        with EmbeddedDirectus(args.directus_version).launched() as server:
+            return run_suites(embedded_target(server), args, pytest_args, args.reports, booting=server)
     if len(targets) == 1:
         return run_suites(targets[0], args, pytest_args, args.reports)
     codes = [run_suites(target, args, pytest_args, args.reports / target.name) for target in targets]
@@ -215,9 +215,9 @@ def matrix_command(args: argparse.Namespace, pytest_args: list[str]) -> int:
         )
     codes = []
     for version in versions:
-        with EmbeddedDirectus(version) as server:
+        with EmbeddedDirectus(version).launched() as server:
             target = replace(embedded_target(server), name=f"directus-{version}")
-            codes.append(run_suites(target, args, pytest_args, args.reports / version))
+            codes.append(run_suites(target, args, pytest_args, args.reports / version, booting=server))
     write_reports(matrix.merge([matrix.load(args.reports / v / "matrix.json") for v in versions]), args.reports)
     console.print(f"matrix of {len(versions)} versions in {args.reports}/matrix.html")
     return max(codes)
@@ -248,15 +248,27 @@ def embedded_target(server: EmbeddedDirectus) -> Target:
     )
 
 
-def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str], reports: Path) -> int:
-    """Check the admin credential first (a clear exit 2), then run pytest over the checks with the reports."""
+def run_suites(
+    target: Target,
+    args: argparse.Namespace,
+    pytest_args: list[str],
+    reports: Path,
+    booting: EmbeddedDirectus | None = None,
+) -> int:
+    """Check the admin credential first (a clear exit 2), then run pytest over the checks with the reports.
+
+    An embedded server still `booting` needs no such check (we made its admin): pytest starts while it boots, and
+    waits for it before the first check."""
     import pytest
 
+    from conformance.embedded.readiness import WaitBeforeChecks
+
     readonly = getattr(args, "profile", "full") == "readonly"
-    with DirectusClient(target.base_url, timeout=PREFLIGHT_TIMEOUT_S, verify=target.verify) as client:
-        check_reachable(client)
-        if not readonly:
-            Admin(client, target.admin).verify()
+    if booting is None:
+        with DirectusClient(target.base_url, timeout=PREFLIGHT_TIMEOUT_S, verify=target.verify) as client:
+            check_reachable(client)
+            if not readonly:
+                Admin(client, target.admin).verify()
     shutil.rmtree(reports / "allure-results", ignore_errors=True)  # not --clean-alluredir: it races under xdist
     reports.mkdir(parents=True, exist_ok=True)
     _export_secrets(target.admin, getattr(args, "persona_password", None))
@@ -291,7 +303,10 @@ def run_suites(target: Target, args: argparse.Namespace, pytest_args: list[str],
     if target.verify is False:
         options.append("--insecure")
     started = time.monotonic()
-    code = pytest.main(options + pytest_args)
+    gate = WaitBeforeChecks(booting) if booting else None
+    code = pytest.main(options + pytest_args, plugins=[gate] if gate else None)
+    if gate:
+        gate.raise_boot_error()
     console.print(f"reports in {reports}/ ({time.monotonic() - started:.1f} s)")
     return {0: EXIT_OK, 1: EXIT_NONCONFORMANT}.get(int(code), EXIT_CONFIG)
 

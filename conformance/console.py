@@ -12,9 +12,10 @@ console = Console(stderr=True, highlight=False)
 
 
 @contextmanager
-def step(description: str) -> Iterator[None]:
-    """Show a spinner while a long step runs, then one line with how long it took."""
-    started = monotonic()
+def step(description: str, started: float | None = None) -> Iterator[None]:
+    """Show a spinner while a long step runs, then one line with how long it took (since `started`, if given:
+    a step begun in the background earlier)."""
+    started = monotonic() if started is None else started
     with console.status(description + "…"):
         yield
     console.print(f"[green]✓[/green] {description} ({monotonic() - started:.1f} s)")

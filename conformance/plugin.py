@@ -133,6 +133,9 @@ def pytest_configure(config: pytest.Config) -> None:
         register_reporting(config)
 
 
+REPORTING_PLUGIN = "directus-conformance-reporting"
+
+
 def register_reporting(config: pytest.Config) -> None:
     """On the controller: results, waivers and report files, when the run asks for any of them."""
     o = config.option
@@ -169,7 +172,7 @@ def register_reporting(config: pytest.Config) -> None:
             fail_on=o.directus_fail_on,
             version=version,
         ),
-        "directus-conformance-reporting",
+        REPORTING_PLUGIN,
     )
 
 

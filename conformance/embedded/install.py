@@ -49,6 +49,11 @@ class Installation:
         """A SQLite database bootstrapped once at install; each run starts from a copy of it."""
         return self.root / "template.db"
 
+    @property
+    def compile_cache(self) -> Path:
+        """Node's on-disk cache of compiled modules (NODE_COMPILE_CACHE): a warm boot skips parsing Directus again."""
+        return self.root / "compile-cache"
+
 
 def cache_root() -> Path:
     """Where installs live: $DIRECTUS_CONFORMANCE_CACHE, else the platform's per-user cache dir."""

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -49,6 +50,8 @@ class EmbeddedDirectus:
         self.version = self.settings.version
         self.process: subprocess.Popen[bytes] | None = None
         self.workdir: Path | None = None
+        self.launched_at = 0.0
+        self.ready = False
 
     @property
     def log_path(self) -> Path:
@@ -68,25 +71,48 @@ class EmbeddedDirectus:
     ) -> None:
         self.stop()
 
+    @contextlib.contextmanager
+    def launched(self) -> Iterator[EmbeddedDirectus]:
+        """`with EmbeddedDirectus().launched() as server:` the server is booting, not yet ready: the caller does its
+        own start-up meanwhile and calls `wait_until_ready()` before the first request. Stopped on exit."""
+        try:
+            self.launch()
+            yield self
+        finally:
+            self.stop()
+
     def start(self) -> None:
+        self.launch()
+        self.wait_until_ready()
+
+    def launch(self) -> None:
+        """Start the server process and return at once (it takes a few seconds to answer)."""
         installation = ensure_installed(self.version)
         self.workdir = Path(tempfile.mkdtemp(prefix="directus-conformance-"))
         database = self.workdir / "data.db"
         self._prepare_database(installation, database)
         env = node_environment() | self.settings.environment(database, self.workdir)
-        with step(f"Starting Directus {self.version} on {self.settings.base_url}"):
-            with self.log_path.open("wb") as log:
-                self.process = subprocess.Popen(
-                    [str(node_binary()), str(installation.cli), "start"],
-                    cwd=self.workdir,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=_die_with_parent,
-                )
+        env["NODE_COMPILE_CACHE"] = str(installation.compile_cache)  # boot 4.1 → 2.9 s once it is filled
+        self.launched_at = time.monotonic()
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [str(node_binary()), str(installation.cli), "start"],
+                cwd=self.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent,
+            )
+
+    def wait_until_ready(self) -> None:
+        """Wait until the launched server answers, then give its admin this run's password (once)."""
+        if self.ready:
+            return
+        with step(f"Starting Directus {self.version} on {self.settings.base_url}", started=self.launched_at):
             self._wait_until_ready()
             self._set_admin_password()
+        self.ready = True
 
     def stop(self) -> None:
         """Stop the server by PID (SIGTERM, then SIGKILL after a bound) and remove its working directory."""
@@ -100,6 +126,7 @@ class EmbeddedDirectus:
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
+        self.ready = False
 
     @property
     def pid(self) -> int | None:

@@ -33,7 +33,8 @@ Arguments = Callable[[EmbeddedDirectus, ExitStack, Path], list[str]]
 
 
 def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("DIRECTUS_")}
+    """No target settings from the environment (the harness's own install cache stays)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("DIRECTUS_") or k == "DIRECTUS_CONFORMANCE_CACHE"}
 
 
 @contextmanager
@@ -240,6 +241,17 @@ def test_an_interrupted_embedded_run_stops_its_directus(tmp_path: Path) -> None:
     os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=120) == 2
     assert directus_processes_on_port(port) == []
+
+
+def test_an_embedded_directus_that_cannot_start_ends_in_exit_2(embedded: EmbeddedDirectus, tmp_path: Path) -> None:
+    """It boots while pytest starts; if it never answers, no check runs, no report is written, the CLI says why.
+    (`embedded` makes sure the install exists: npm must not run with this NODE_OPTIONS.)"""
+    env = clean_env() | {"NODE_OPTIONS": "--require=/nonexistent-preload.js"}  # node exits before Directus loads
+    result = subprocess.run([*CLI, "run", "--reports", str(tmp_path)], capture_output=True, text=True, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "error: Directus exited with code 1 while starting" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout and "INTERNALERROR" not in result.stdout
+    assert not (tmp_path / "matrix.json").exists()
 
 
 def like_a_terminal() -> None:
