@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 import schemathesis
-from hypothesis import given
+from hypothesis import given, seed
 from hypothesis.errors import Unsatisfiable
 from schemathesis import Case, GenerationMode
 from schemathesis.core.failures import FailureGroup
@@ -142,33 +143,72 @@ class Exploration:
             record_property("accepted", "; ".join(f"{reason} x{n}" for reason, n in sorted(self.accepted.items())))
 
 
+class CaseBook:
+    """Generated cases per operation and generation mode, made once per process and shared by the checks that
+    explore the same operation: OAS-NO-5XX, OAS-AUTH-ENFORCED and OAS-RESPONSE-CONFORMS probe the same inputs, and
+    generating them (hypothesis over Directus's nested schemas) is most of the suites' CPU. The plugin schedules
+    the checks of one operation next to each other, so one worker usually generates its cases once."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.made: dict[tuple[str, GenerationMode], list[GeneratedCase]] = {}
+
+    def cases(self, operation: Operation, mode: GenerationMode) -> list[GeneratedCase]:
+        key = (operation.label, mode)
+        if key not in self.made:
+            self.made[key] = generate(operation, mode, self.budget)
+        return self.made[key]
+
+
+GENERATION_SEED = 0  # one seed for generating the cases and for re-running on a failure: same cases, same order
+
+
+def generate(operation: Operation, mode: GenerationMode, budget: int) -> list[GeneratedCase]:
+    """`budget` cases (none when nothing can be made invalid, e.g. an operation without parameters)."""
+    made: list[GeneratedCase] = []
+    try:
+        run_generated(operation, mode, budget, made.append, shrink=False)
+    except Unsatisfiable:
+        return []
+    return made
+
+
+def run_generated(
+    operation: Operation, mode: GenerationMode, budget: int, body: Callable[[GeneratedCase], None], *, shrink: bool
+) -> None:
+    """`body` on up to `budget` generated cases, hypothesis-driven, always the same cases in the same order."""
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @examples(budget, shrink=shrink)
+    @seed(GENERATION_SEED)
+    def run(case: GeneratedCase) -> None:
+        body(case)
+
+    run()
+
+
 def explore(
+    book: CaseBook,
     operation: Operation,
-    budget: int,
     probe: Callable[[GeneratedCase], None],
     found: Exploration,
     modes: tuple[str, ...] = ("positive", "negative"),
 ) -> None:
-    """Run `probe` on `budget` generated cases per mode (derandomized); a failing probe is shrunk and re-raised."""
+    """Run `probe` on the operation's generated cases, mode by mode. On a failure, hypothesis re-runs the same cases
+    and shrinks the failing one: the check reports the smallest input that fails (or this one, if none does again)."""
     for name in modes:
-        try:
-            explore_mode(operation, GenerationMode(name), budget, probe, found)
-        except Unsatisfiable:  # nothing to make invalid (e.g. an operation without parameters)
-            del found.examples[name]
-
-
-def explore_mode(
-    operation: Operation, mode: GenerationMode, budget: int, probe: Callable[[GeneratedCase], None], found: Exploration
-) -> None:
-    found.examples[mode.value] = 0
-
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @examples(budget)
-    def run(case: GeneratedCase) -> None:
-        found.examples[mode.value] += 1
-        probe(case)
-
-    run()
+        mode = GenerationMode(name)
+        cases = book.cases(operation, mode)
+        if not cases:
+            continue
+        found.examples[name] = 0
+        for case in cases:
+            found.examples[name] += 1
+            try:
+                probe(case)
+            except (Exception, pytest.fail.Exception):
+                run_generated(operation, mode, book.budget, probe, shrink=True)
+                raise
 
 
 def send(

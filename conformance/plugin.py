@@ -411,9 +411,8 @@ def check_info(item: pytest.Item) -> CheckInfo | None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Checks that sleep on the target's clock go first, so their waits overlap the other workers' checks
-    instead of ending the run. Adds each check's ID and refs to its report."""
-    items.sort(key=lambda item: not ((info := check_info(item)) and info.waits))  # stable: otherwise in order
+    """Schedules the checks (see `running_order`) and adds each check's ID and refs to its report."""
+    items[:] = running_order(items)
     for item in items:
         info = check_info(item)
         if info:
@@ -423,6 +422,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 ("behaviour", info.behaviour),
                 ("refs", " ".join(info.refs)),
             ]
+
+
+def running_order(items: list[pytest.Item]) -> list[pytest.Item]:
+    """Checks that sleep on the target's clock first, so their waits overlap the other workers' checks instead of
+    ending the run; the generated-input checks of one OpenAPI operation next to each other, so the worker that gets
+    them generates the operation's cases once (openapi.CaseBook). Otherwise in collection order."""
+    first_of: dict[str, int] = {}
+    keys: dict[str, tuple[bool, int]] = {}
+    for index, item in enumerate(items):
+        info = check_info(item)
+        callspec = getattr(item, "callspec", None)
+        operation = callspec.params.get("label") if callspec and info and info.id.startswith("OAS-") else None
+        anchor = first_of.setdefault(operation, index) if operation else index
+        keys[item.nodeid] = (not (info and info.waits), anchor)
+    return sorted(items, key=lambda item: keys[item.nodeid])  # stable: each operation's checks in collection order
 
 
 @pytest.hookimpl(hookwrapper=True)

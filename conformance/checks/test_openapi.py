@@ -23,6 +23,7 @@ from conformance.openapi import (
     AUTH_OPERATIONS,
     COLLECTION_OPERATIONS,
     COLLECTION_READS,
+    CaseBook,
     Exploration,
     GeneratedCase,
     Operation,
@@ -49,6 +50,12 @@ NOT_A_TOKEN = "invalid-credential-for-the-conformance-suite"
 def openapi_document(directus: DirectusClient, cast: Cast) -> BaseSchema:
     """Loaded once per process, at run time: the base URL and the admin are known only now (deferred loading)."""
     return load_document(directus, cast.personas[admin_key(cast)].static_token)
+
+
+@pytest.fixture(scope="session")
+def case_book(profile: Profile) -> CaseBook:
+    """Each operation's generated cases, shared by the three checks below (in this process)."""
+    return CaseBook(profile.openapi_examples)
 
 
 def admin_key(cast: Cast) -> str:
@@ -82,7 +89,7 @@ def test_no_input_gives_a_server_error(
     directus: DirectusClient,
     cast: Cast,
     openapi_document: BaseSchema,
-    profile: Profile,
+    case_book: CaseBook,
     record_property: Recorder,
     label: str,
 ) -> None:
@@ -95,7 +102,7 @@ def test_no_input_gives_a_server_error(
         problems = schemathesis_failures(case, response, [not_a_server_error])
         expect(not problems, f"no 5xx from {label} for any input ({'; '.join(problems)})", response)
 
-    explore(operation, profile.openapi_examples, probe, found)
+    explore(case_book, operation, probe, found)
     found.record(record_property)
 
 
@@ -111,7 +118,7 @@ def test_operation_refuses_missing_or_invalid_credentials(
     directus: DirectusClient,
     cast: Cast,
     openapi_document: BaseSchema,
-    profile: Profile,
+    case_book: CaseBook,
     record_property: Recorder,
     label: str,
 ) -> None:
@@ -127,7 +134,7 @@ def test_operation_refuses_missing_or_invalid_credentials(
             else:
                 expect_status(response, (401, 403), why=f"{label} {how}")
 
-    explore(operation, profile.openapi_examples, probe, found)
+    explore(case_book, operation, probe, found)
     found.record(record_property)
 
 
@@ -143,7 +150,7 @@ def test_answers_match_the_document(
     directus: DirectusClient,
     cast: Cast,
     openapi_document: BaseSchema,
-    profile: Profile,
+    case_book: CaseBook,
     record_property: Recorder,
     label: str,
 ) -> None:
@@ -163,5 +170,5 @@ def test_answers_match_the_document(
                 found.accept(accepted)
         expect(not problems, f"an answer as documented ({'; '.join(problems)})", response)
 
-    explore(operation, profile.openapi_examples, probe, found, modes=("positive",))
+    explore(case_book, operation, probe, found, modes=("positive",))
     found.record(record_property)

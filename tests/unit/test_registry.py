@@ -45,16 +45,33 @@ def test_a_check_id_cannot_be_declared_twice() -> None:
     del REGISTRY["TEST-DUPLICATE"]
 
 
-def test_checks_that_wait_on_the_target_clock_are_collected_first() -> None:
-    """Their sleeps then overlap the rest of the run instead of ending it."""
-    collected = subprocess.run(
+def collected_order() -> list[str]:
+    """The node IDs in running order: the ordering happens in the plugin's collection hook, so collect for real."""
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider", "--pyargs", "conformance.checks"],
         capture_output=True,
         text=True,
         check=True,
         env={**os.environ, "DIRECTUS_URL": "http://127.0.0.1:9"},
     ).stdout.splitlines()
+
+
+def test_checks_that_wait_on_the_target_clock_are_collected_first() -> None:
+    """Their sleeps then overlap the rest of the run instead of ending it."""
+    collected = collected_order()
     waiting = [info.id for info in load_all_checks().values() if info.waits]
     assert sorted(waiting) == ["BADTOKEN-EXPIRED-401", "REFRESH-SESSION-ROTATES"]
     first = {line.rsplit("::", 1)[-1] for line in collected[: len(waiting)]}
     assert first == {"test_expired_token_is_refused", "test_rotated_session_cookie_is_refused_after_grace"}, collected
+
+
+def test_generated_input_checks_of_one_operation_run_next_to_each_other() -> None:
+    """So the worker that runs them generates the operation's cases once."""
+    collected = collected_order()
+    positions: dict[str, list[int]] = {}
+    for index, line in enumerate(collected):
+        if "test_openapi.py::" in line:
+            positions.setdefault(line.split("[", 1)[1], []).append(index)
+    assert len(positions) == 14 and max(len(p) for p in positions.values()) == 3
+    for label, where in positions.items():
+        assert where == list(range(where[0], where[0] + len(where))), (label, collected)
