@@ -105,5 +105,5 @@ def test_workers_default_to_the_cores_for_an_embedded_target_and_to_more_for_a_r
 ) -> None:
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     remote = Target(base_url="https://cms.example.com", admin=AdminCredentials(token="t"))
-    assert default_workers(replace(remote, embedded=True)) == 3
-    assert default_workers(remote) == REMOTE_WORKERS > 3
+    assert default_workers(replace(remote, embedded=True)) == 4
+    assert default_workers(remote) == REMOTE_WORKERS > 4
