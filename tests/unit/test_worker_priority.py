@@ -1,4 +1,4 @@
-"""Against the embedded Directus, the xdist workers run at a lower priority than the server they test."""
+"""Against the embedded Directus, the checks (controller and xdist workers) run at a lower priority than the server."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from conformance.plugin import EMBEDDED_WORKER_NICENESS
+from conformance.plugin import EMBEDDED_NICENESS
 
 
 @pytest.mark.parametrize("embedded", [True, False])
 def test_workers_yield_the_cores_only_to_an_embedded_target(tmp_path: Path, embedded: bool) -> None:
-    expected = os.nice(0) + (EMBEDDED_WORKER_NICENESS if embedded else 0)
+    expected = os.nice(0) + (EMBEDDED_NICENESS if embedded else 0)
     check = f"import os\n\n\ndef test_niceness():\n    assert os.nice(0) == {expected}\n"
     (tmp_path / "test_niceness.py").write_text(check)
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "1", str(tmp_path)]
