@@ -135,11 +135,15 @@ def test_parallel_refreshes_leave_at_most_one_live_successor(
     expect(old is not None, f"a refresh credential from the {mode} login")
     answers = refresh_at_once(directus, mode, old, count)
     successors = [refresh_secret(answer, mode) for answer in answers if answer.ok]
-    live = [secret for secret in successors if refresh_with(directus, mode, secret).ok]
-    record_property("concurrency", f"{count} at once: {len(successors)} answered 200, {len(live)} successors live")
+    distinct = [secret for secret in dict.fromkeys(successors) if secret]  # each tried once: a retry is a replay
+    live = [secret for secret in distinct if refresh_with(directus, mode, secret).ok]
+    record_property(
+        "concurrency",
+        f"{count} at once: {len(successors)} answered 200, {len(distinct)} distinct successors, {len(live)} live",
+    )
     expect(
         len(live) <= 1,
         f"at most one live successor of one refresh token: {count} refreshes at once got {len(successors)} "
-        f"answers 200, and {len(live)} of their successors still refresh",
+        f"answers 200 with {len(distinct)} distinct successors, and {len(live)} of them still refresh",
         next((answer.response for answer in answers if answer.ok), None),
     )
