@@ -126,7 +126,8 @@ REPORTING_PLUGIN = "directus-conformance-reporting"
 EMBEDDED_NICENESS = 10
 """Against the embedded Directus on the same machine, the checks yield the cores to it: the controller lowers its
 priority before xdist starts the workers, which inherit it. The server then boots while they import (2.9 s instead
-of 4.7) and is never starved by the workers that wait on it (interleaved warm runs: 20.1 → 18.2 s). Niceness only
+of 4.1 to 5.9) and is never starved by the workers that wait on it (three interleaved pairs of warm runs against
+niced workers alone: 19.4 → 17.7 s on average). Niceness only
 goes up, so the later versions of a `matrix` (one process) start from the raised level, servers included: still
 correct, a little slower."""
 
