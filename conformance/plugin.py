@@ -118,7 +118,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--embedded-target",
         action="store_true",
         default=False,
-        help="the target was booted by directus-conformance (set by the CLI)",
+        help="the target is a throwaway Directus booted by directus-conformance (set by the CLI): the checks yield "
+        "the cores to it, and what the run seeds is discarded with it rather than cleaned",
     )
 
 
@@ -334,10 +335,23 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 
 @pytest.fixture(scope="session")
 def cast(pytestconfig: pytest.Config, loader: Loader) -> Cast:
-    """The seeded cast, seeded once per run: the first process to get here seeds, the others read its handle."""
+    """The seeded cast, seeded once per run (see `seed_once`)."""
     if is_readonly(pytestconfig):
         pytest.skip(READONLY_SKIP)
-    directory = shared_dir(pytestconfig)
+    try:
+        return seed_once(pytestconfig, loader)
+    except SeedFailed as failure:
+        pytest.fail(f"cannot seed the target: {failure}", pytrace=False)
+
+
+class SeedFailed(Exception):
+    """The run's seed failed: the target's answer, redacted (every check that needs the cast reports it)."""
+
+
+def seed_once(config: pytest.Config, loader: Loader) -> Cast:
+    """The run's cast: the first process to get here seeds, the others read its handle (also after a failure, which
+    is not tried again). The embedded run seeds from the controller as soon as the server answers."""
+    directory = shared_dir(config)
     directory.mkdir(mode=0o700, exist_ok=True)
     handle, failure = directory / "cast.json", directory / "seed-error.txt"
     with FileLock(str(directory / "seed.lock")):
@@ -352,7 +366,7 @@ def cast(pytestconfig: pytest.Config, loader: Loader) -> Cast:
                 return seeded
             except (TargetError, DirectusError) as error:
                 failure.write_text(redact_text(str(error)))
-    pytest.fail(f"cannot seed the target: {failure.read_text()}", pytrace=False)
+    raise SeedFailed(failure.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -492,7 +506,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On the controller only: remove everything the run seeded (also after a half-way seed), then the shared dir."""
+    """On the controller only: remove everything the run seeded (also after a half-way seed), then the shared dir.
+    An embedded target is discarded after the run, its database with it: cleaning it would only cost time."""
     config = session.config
     if hasattr(config, "workerinput"):
         return
@@ -500,7 +515,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not directory.exists():
         return  # nothing was seeded: no request, no file
     found = configured_target(config)
-    if found is not None and (directory / "seed-started").exists():
+    if found is not None and not config.option.embedded_target and (directory / "seed-started").exists():
         with open_loader(config, found) as loader:
             loader.clean()
     shutil.rmtree(directory, ignore_errors=True)

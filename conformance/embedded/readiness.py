@@ -1,12 +1,17 @@
 """Boot Directus while pytest starts: its workers import and collect meanwhile (about 2 s), and the controller waits
-for the server only when the checks are about to run."""
+for the server only when the checks are about to run. It then seeds the server in the background: checks that need
+the cast wait for it (the seed's file lock), the others run meanwhile."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
+import httpx
 import pytest
 
 from conformance.embedded.server import EmbeddedDirectus, EmbeddedError
-from conformance.plugin import REPORTING_PLUGIN
+from conformance.plugin import REPORTING_PLUGIN, SeedFailed, configured_target, is_readonly, open_loader, seed_once
 
 
 class WaitBeforeChecks:
@@ -15,6 +20,7 @@ class WaitBeforeChecks:
     def __init__(self, server: EmbeddedDirectus) -> None:
         self.server = server
         self.error: EmbeddedError | None = None
+        self.seeding: threading.Thread | None = None
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
@@ -26,8 +32,26 @@ class WaitBeforeChecks:
             self.error = error
             session.config.pluginmanager.unregister(name=REPORTING_PLUGIN)  # no report of a run that never began
             return True
+        self.seeding = threading.Thread(target=seed_now, args=(session.config,), name="seed", daemon=True)
+        self.seeding.start()
         return None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        """The seed is over before the reports read its facts and the run's shared files go."""
+        if self.seeding is not None:
+            self.seeding.join()
 
     def raise_boot_error(self) -> None:
         if self.error is not None:
             raise self.error
+
+
+def seed_now(config: pytest.Config) -> None:
+    """Seed the fresh server now: nearly every check needs the cast, and the workers still import and collect.
+    A seed that fails is left to the checks, which report it (or, on a transport error, try again)."""
+    target = configured_target(config)
+    if target is None or is_readonly(config):
+        return
+    with open_loader(config, target) as loader, contextlib.suppress(SeedFailed, httpx.TransportError):
+        seed_once(config, loader)
