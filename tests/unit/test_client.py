@@ -1,10 +1,12 @@
-"""Parsing what Directus answers: error codes, Set-Cookie attributes, and what counts as a cleared cookie."""
+"""Parsing what Directus answers (error codes, Set-Cookie attributes, cleared cookies), and the shared TLS set-up."""
 
 from __future__ import annotations
 
+import ssl
+
 import httpx
 
-from conformance.client import error_code, set_cookies
+from conformance.client import error_code, set_cookies, tls_context
 
 
 def response(status: int, *, json: object = None, cookies: list[str] = ()) -> httpx.Response:  # type: ignore[assignment]
@@ -49,3 +51,10 @@ def test_a_cookie_expiring_in_the_future_is_not_cleared_and_one_in_the_past_is()
     past = "directus_refresh_token=v; Path=/; Expires=Sun, 01 Jan 2023 00:00:00 GMT"
     assert not set_cookies(response(200, cookies=[future]))["directus_refresh_token"].is_cleared
     assert set_cookies(response(200, cookies=[past]))["directus_refresh_token"].is_cleared
+
+
+def test_clients_share_one_tls_context_per_verification_setting() -> None:
+    verified, unverified = tls_context(True), tls_context(False)
+    assert tls_context(True) is verified and tls_context(False) is unverified
+    assert verified.verify_mode == ssl.CERT_REQUIRED and verified.check_hostname
+    assert unverified.verify_mode == ssl.CERT_NONE and not unverified.check_hostname
