@@ -7,8 +7,10 @@ reproducible; the budget bounds how many requests it sends.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from hypothesis import HealthCheck, Phase, settings
+if TYPE_CHECKING:
+    from hypothesis import settings
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,10 @@ DEFAULT_PROFILE = "fast"
 def examples(count: int, *, shrink: bool = True, **extra: object) -> settings:
     """Deterministic hypothesis settings for `count` examples against a live server (no deadline: it is remote).
 
-    `shrink=False` where each example costs logins: a failure is then reported as found, in bounded time."""
+    `shrink=False` where each example costs logins: a failure is then reported as found, in bounded time.
+    (hypothesis is imported here: the pytest controller reads the profiles but runs no check.)"""
+    from hypothesis import HealthCheck, Phase, settings
+
     return settings(
         max_examples=count,
         derandomize=True,
