@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import shutil
 import signal
 import sqlite3
@@ -29,6 +30,8 @@ from conformance.embedded.settings import EmbeddedSettings
 
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
+IN_MEMORY_DIR = Path("/dev/shm")
+IN_MEMORY_MIN_FREE = 256 * 2**20
 
 
 class EmbeddedError(RuntimeError):
@@ -40,6 +43,17 @@ def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def workdir_parent() -> str | None:
+    """Where a server's working directory (its SQLite database, log, uploads) goes: in memory (/dev/shm) when there
+    is room, else the temp dir. The database is thrown away after the run, and on disk every commit waits for an
+    fsync: about 2 ms of the server's CPU and 2 ms of its time per write (a refresh: 6.3 ms of CPU on disk, 4.2 ms
+    in memory), and a run writes several hundred times (sessions, activity)."""
+    with contextlib.suppress(OSError):
+        if os.access(IN_MEMORY_DIR, os.W_OK) and shutil.disk_usage(IN_MEMORY_DIR).free >= IN_MEMORY_MIN_FREE:
+            return str(IN_MEMORY_DIR)
+    return None
 
 
 class EmbeddedDirectus:
@@ -88,7 +102,7 @@ class EmbeddedDirectus:
     def launch(self) -> None:
         """Start the server process and return at once (it takes a few seconds to answer)."""
         installation = ensure_installed(self.version)
-        self.workdir = Path(tempfile.mkdtemp(prefix="directus-conformance-"))
+        self.workdir = Path(tempfile.mkdtemp(prefix="directus-conformance-", dir=workdir_parent()))
         database = self.workdir / "data.db"
         self._prepare_database(installation, database)
         env = node_environment() | self.settings.environment(database, self.workdir)

@@ -1,4 +1,5 @@
-"""The launcher's pieces that need no server: the cache key, the version choice, the settings and environment."""
+"""The launcher's pieces that need no server: the cache key, the version choice, the settings and environment, where
+the working directory goes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.embedded import install
+from conformance.embedded import install, server
 from conformance.embedded.install import DEFAULT_VERSION, InstallError, install_key, lockfile_dir
 from conformance.embedded.node import node_binary, node_environment, npm_command
 from conformance.embedded.settings import SERVE_FACTS, EmbeddedSettings, free_port
@@ -108,3 +109,14 @@ def test_two_first_runs_at_once_install_once(tmp_path: Path) -> None:
     assert (root / ".complete").exists() and (root / "template.db").read_text() == "db"
     assert len(counter.read_text().splitlines()) == 1  # the second run waited on the lock and found it complete
     assert [p.name for p in root.parent.iterdir() if "staging" in p.name] == []
+
+
+def test_the_working_directory_goes_in_memory_only_where_there_is_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(server, "IN_MEMORY_DIR", tmp_path)
+    assert server.workdir_parent() == str(tmp_path)
+    monkeypatch.setattr(server, "IN_MEMORY_MIN_FREE", 2**62)
+    assert server.workdir_parent() is None  # too small: the temp dir
+    monkeypatch.setattr(server, "IN_MEMORY_DIR", tmp_path / "missing")
+    assert server.workdir_parent() is None
