@@ -147,17 +147,36 @@ class CaseBook:
     """Generated cases per operation and generation mode, made once per process and shared by the checks that
     explore the same operation: OAS-NO-5XX, OAS-AUTH-ENFORCED and OAS-RESPONSE-CONFORMS probe the same inputs, and
     generating them (hypothesis over Directus's nested schemas) is most of the suites' CPU. The plugin schedules
-    the checks of one operation next to each other, so one worker usually generates its cases once."""
+    the checks of one operation next to each other, so one worker usually generates its cases once.
+
+    It also keeps the target's answer to each case sent with given credentials: checks that send the same case the
+    same way (OAS-NO-5XX and OAS-RESPONSE-CONFORMS) judge one exchange, as schemathesis runs all its checks on one
+    response. Cases made elsewhere (hypothesis re-running a failure to shrink it) are always sent afresh."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.made: dict[tuple[str, GenerationMode], list[GeneratedCase]] = {}
+        self.answers: dict[tuple[int, frozenset[tuple[str, str]]], httpx.Response] = {}
+        self.own_cases: set[int] = set()
 
     def cases(self, operation: Operation, mode: GenerationMode) -> list[GeneratedCase]:
         key = (operation.label, mode)
         if key not in self.made:
             self.made[key] = generate(operation, mode, self.budget)
+            self.own_cases.update(id(case) for case in self.made[key])  # the book keeps them alive: ids stay theirs
         return self.made[key]
+
+    def answer(
+        self, directus: DirectusClient, case: GeneratedCase, headers: dict[str, str] | None, *, unknown_email: str
+    ) -> httpx.Response:
+        """The target's answer to `case` sent with exactly `headers` (see `send`), sent once per case of this book
+        and set of credentials."""
+        if id(case) not in self.own_cases:
+            return send(directus, case, headers, unknown_email=unknown_email)
+        key = (id(case), frozenset((headers or {}).items()))
+        if key not in self.answers:
+            self.answers[key] = send(directus, case, headers, unknown_email=unknown_email)
+        return self.answers[key]
 
 
 GENERATION_SEED = 0  # one seed for generating the cases and for re-running on a failure: same cases, same order

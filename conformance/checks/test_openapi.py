@@ -33,7 +33,6 @@ from conformance.openapi import (
     harmless_non_refusal,
     load_document,
     schemathesis_failures,
-    send,
     undocumented_status,
 )
 from conformance.profiles import Profile
@@ -97,7 +96,7 @@ def test_no_input_gives_a_server_error(
     headers = credentials_for(label, cast)
 
     def probe(case: GeneratedCase) -> None:
-        response = send(directus, case, headers, unknown_email=unknown_email(cast))
+        response = case_book.answer(directus, case, headers, unknown_email=unknown_email(cast))
         found.count(response)
         problems = schemathesis_failures(case, response, [not_a_server_error])
         expect(not problems, f"no 5xx from {label} for any input ({'; '.join(problems)})", response)
@@ -126,7 +125,7 @@ def test_operation_refuses_missing_or_invalid_credentials(
 
     def probe(case: GeneratedCase) -> None:
         for how, headers in (("without credentials", None), ("with an invalid token", bearer(NOT_A_TOKEN))):
-            response = send(directus, case, headers, unknown_email=unknown_email(cast))
+            response = case_book.answer(directus, case, headers, unknown_email=unknown_email(cast))
             found.count(response)
             accepted = None if response.status_code in (401, 403) else harmless_non_refusal(label, response)
             if accepted:
@@ -159,7 +158,7 @@ def test_answers_match_the_document(
     shape_checks = [content_type_conformance, response_headers_conformance, response_schema_conformance]
 
     def probe(case: GeneratedCase) -> None:
-        response = send(directus, case, headers, unknown_email=unknown_email(cast))
+        response = case_book.answer(directus, case, headers, unknown_email=unknown_email(cast))
         found.count(response)
         problems = schemathesis_failures(case, response, shape_checks)
         if schemathesis_failures(case, response, [status_code_conformance]):

@@ -1,10 +1,15 @@
-"""The Directus-aware rules of the OpenAPI suite: what counts as documented, as a refusal, and what is sent."""
+"""The Directus-aware rules of the OpenAPI suite: what counts as documented, as a refusal, and what is sent (and
+how often)."""
 
 from __future__ import annotations
 
-import httpx
+from typing import Any
 
-from conformance.openapi import harmless_non_refusal, undocumented_status, without_real_emails
+import httpx
+import pytest
+
+from conformance import openapi
+from conformance.openapi import CaseBook, harmless_non_refusal, undocumented_status, without_real_emails
 
 
 def answer(status: int, code: str | None = None, sent: bytes = b"") -> httpx.Response:
@@ -37,3 +42,22 @@ def test_generated_emails_never_name_a_real_user() -> None:
     assert without_real_emails(body, "nobody+t@example.com")["email"] == "nobody+t@example.com"
     assert without_real_emails({"email": 42}, "nobody+t@example.com") == {"email": 42}
     assert without_real_emails(["admin@example.com"], "n@example.com") == ["admin@example.com"]
+
+
+def test_a_case_of_the_book_is_sent_once_per_set_of_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[tuple[object, dict[str, str] | None]] = []
+
+    def send(directus: Any, case: object, headers: dict[str, str] | None, *, unknown_email: str) -> httpx.Response:
+        sent.append((case, headers))
+        return answer(200)
+
+    monkeypatch.setattr(openapi, "send", send)
+    book, own, foreign = CaseBook(budget=1), object(), object()
+    book.own_cases.add(id(own))
+    first = book.answer(None, own, None, unknown_email="x")  # type: ignore[arg-type]
+    assert book.answer(None, own, {}, unknown_email="x") is first  # type: ignore[arg-type]
+    book.answer(None, own, {"Authorization": "Bearer t"}, unknown_email="x")  # type: ignore[arg-type]
+    book.answer(None, foreign, None, unknown_email="x")  # type: ignore[arg-type]
+    book.answer(None, foreign, None, unknown_email="x")  # type: ignore[arg-type]
+    assert [headers for case, headers in sent if case is own] == [None, {"Authorization": "Bearer t"}]
+    assert len([case for case, _ in sent if case is foreign]) == 2  # not the book's: a failure re-run, sent afresh
