@@ -48,6 +48,17 @@ EXIT_OK, EXIT_NONCONFORMANT, EXIT_CONFIG = 0, 1, 2
 REMOTE_WORKERS = 8
 
 
+PYTEST_OPTIONS = [
+    *("--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-p", "no:anyio"),
+    *("-p", "no:schemathesis", "--assert=plain"),
+]
+"""How a run invokes pytest over the checks. no:schemathesis: its pytest plugin serves `schema.parametrize()` tests,
+which the checks do not use (they call schemathesis directly), and would import most of schemathesis into every
+process at start (~0.2 s of CPU each). --assert=plain: the checks report through expect(), and pytest would otherwise
+rewrite the asserts of every module of every plugin's distribution (hypothesis, schemathesis: ~420 modules) in each
+worker, 1.5 s apiece."""
+
+
 def default_workers(target: Target) -> int:
     """The suite is I/O-bound against a remote target: 8 workers overlap its round trips and waits (through a
     +50 ms proxy: 4 → 60 s, 8 → 48 s, 12 → 52 s). An embedded target shares this machine's cores with the checks
@@ -294,12 +305,7 @@ def run_suites(
         "--ca-bundle": target.verify if isinstance(target.verify, str) else None,
         "-n": workers if workers not in ("0", "1") else None,
     }
-    # -p no:schemathesis: its pytest plugin serves `schema.parametrize()` tests, which the checks do not use (they call
-    # schemathesis directly), and would import most of schemathesis into every process at start (~0.2 s of CPU each).
-    # --assert=plain: the checks report through expect(), and pytest would otherwise rewrite the asserts of every
-    # module of every plugin's distribution (hypothesis, schemathesis: ~420 modules) in each worker, 1.5 s apiece
-    options = ["--pyargs", "conformance.checks", "-p", "no:cacheprovider", "-p", "no:anyio", "-p", "no:schemathesis"]
-    options += ["--assert=plain", "-q", "-rfEs"]
+    options = [*PYTEST_OPTIONS, "-q", "-rfEs"]
     options += [part for flag, value in valued.items() if value is not None for part in (flag, str(value))]
     if target.embedded:
         options.append("--embedded-target")

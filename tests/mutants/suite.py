@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.cli import PYTEST_OPTIONS
 from conformance.embedded import EmbeddedDirectus
 
 
@@ -28,10 +29,7 @@ def run_suite(base_url: str, server: EmbeddedDirectus, reports: Path, workers: i
         sys.executable,
         "-m",
         "pytest",
-        "--pyargs",
-        "conformance.checks",
-        "-p",
-        "no:cacheprovider",
+        *PYTEST_OPTIONS,
         "-q",
         "-n",
         str(workers),
