@@ -7,9 +7,11 @@ the controller cleans at the end). Single-use tokens are never shared: checks lo
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -190,6 +192,22 @@ def register_reporting(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker uses the controller's run tag, so they share one seed."""
     node.workerinput["directus_run_tag"] = node.config.option.directus_run_tag
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """An xdist worker that has finished ends without Python's finalization: the controller waits for every worker
+    to exit before it reports, and tearing down the interpreters of four workers (hypothesis, schemathesis…) took 0.7
+    to 0.85 s of every run's end; now 0.15 to 0.3 s. Registered last, so it runs first at exit, once the worker has
+    said all it has to say to the controller; its files are written and closed by then."""
+    if hasattr(config, "workerinput"):
+        atexit.register(_exit_at_once)
+
+
+def _exit_at_once() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def option_values(config: pytest.Config) -> dict[str, Any]:
