@@ -1,8 +1,10 @@
 """The pytest plugin (entry point `pytest11`): options, the target and its seeded cast as fixtures, check metadata.
 
 A check never knows how its target was started and never reads configuration: it receives fixtures. Seeding happens
-once per run, also under pytest-xdist (the first worker seeds under a file lock and shares the immutable handle;
-the controller cleans at the end). Single-use tokens are never shared: checks log in for themselves.
+once per run, also under pytest-xdist (the first process to need the cast seeds under a file lock and shares the
+immutable handle — on the embedded target, the controller as soon as the server answers; the controller cleans at
+the end, except the embedded target, discarded after the run). Single-use tokens are never shared: checks log in for
+themselves.
 """
 
 from __future__ import annotations
