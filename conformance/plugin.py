@@ -27,9 +27,10 @@ from conformance.client import DirectusClient, DirectusError, bearer
 from conformance.config import ConfigError, Target, resolve_target
 from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile
 from conformance.redaction import redact_text, register_secret
-from conformance.registry import CheckInfo, current_check
+from conformance.registry import CheckInfo, check_info, current_check
 from conformance.report.plugin import ReportingPlugin
 from conformance.report.results import FINDING, ResultRecorder
+from conformance.scheduling import WaitingChecksSpread, running_order
 from conformance.seeding import Cast, Loader, Persona, load_fixture, new_run_tag
 from conformance.versions import missing_feature_reason
 from conformance.waivers import WaiverBook, load_waivers
@@ -194,6 +195,13 @@ def register_reporting(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker uses the controller's run tag, so they share one seed."""
     node.workerinput["directus_run_tag"] = node.config.option.directus_run_tag
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> WaitingChecksSpread | None:
+    """xdist, `--dist load` (the default with -n): the waiting checks start on workers of their own (see
+    scheduling). Any other `--dist` mode is xdist's own."""
+    return WaitingChecksSpread(config, log) if config.getvalue("dist") == "load" else None
 
 
 @pytest.hookimpl(trylast=True)
@@ -445,11 +453,6 @@ def label_for_allure(info: CheckInfo) -> None:
         allure.dynamic.link(url, name=label)
 
 
-def check_info(item: pytest.Item) -> CheckInfo | None:
-    marker = item.get_closest_marker("conformance")
-    return marker.args[0] if marker else None
-
-
 # --- reporting ----------------------------------------------------------------------------------------------------
 
 
@@ -465,21 +468,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 ("behaviour", info.behaviour),
                 ("refs", " ".join(info.refs)),
             ]
-
-
-def running_order(items: list[pytest.Item]) -> list[pytest.Item]:
-    """Checks that sleep on the target's clock first, so their waits overlap the other workers' checks instead of
-    ending the run; the generated-input checks of one OpenAPI operation next to each other, so the worker that gets
-    them generates the operation's cases once (openapi.CaseBook). Otherwise in collection order."""
-    first_of: dict[str, int] = {}
-    keys: dict[str, tuple[bool, int]] = {}
-    for index, item in enumerate(items):
-        info = check_info(item)
-        callspec = getattr(item, "callspec", None)
-        operation = callspec.params.get("label") if callspec and info and info.id.startswith("OAS-") else None
-        anchor = first_of.setdefault(operation, index) if operation else index
-        keys[item.nodeid] = (not (info and info.waits), anchor)
-    return sorted(items, key=lambda item: keys[item.nodeid])  # stable: each operation's checks in collection order
 
 
 @pytest.hookimpl(hookwrapper=True)

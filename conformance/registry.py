@@ -32,7 +32,7 @@ class CheckInfo:
     behaviour: str
     refs: tuple[str, ...]
     requires: str | None = None
-    waits: bool = False  # sleeps on the target's clock (token expiry, grace period): scheduled first, see plugin
+    waits: bool = False  # sleeps on the target's clock (token expiry, grace period): scheduled first, see scheduling
 
     def ref_links(self) -> list[tuple[str, str]]:
         """(label, URL) for each ref: ASVS IDs resolve to their chapter, docs and source paths to their pages."""
@@ -88,6 +88,12 @@ def check(
         return pytest.mark.conformance(info)(function)  # type: ignore[no-any-return]
 
     return decorate
+
+
+def check_info(item: pytest.Item) -> CheckInfo | None:
+    """The metadata `@check` gave a collected check (None for any other test)."""
+    marker = item.get_closest_marker("conformance")
+    return marker.args[0] if marker else None
 
 
 def load_all_checks() -> dict[str, CheckInfo]:

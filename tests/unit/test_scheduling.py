@@ -1,0 +1,41 @@
+"""Under pytest-xdist, the checks that wait on the target's clock start at once, each on a worker of its own."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CHECKS = """
+import os
+import pathlib
+
+import pytest
+
+from conformance.registry import check
+
+RAN_ON = pathlib.Path({ran_on!r})
+
+
+@check("TEST-WAITS-A", level="MUST", title="waits a", refs=["x"], waits=True)
+def test_waits_a():
+    (RAN_ON / "a").write_text(os.environ["PYTEST_XDIST_WORKER"])
+
+
+@check("TEST-WAITS-B", level="MUST", title="waits b", refs=["x"], waits=True)
+def test_waits_b():
+    (RAN_ON / "b").write_text(os.environ["PYTEST_XDIST_WORKER"])
+
+
+@pytest.mark.parametrize("n", range(14))
+def test_other(n):
+    pass
+"""
+
+
+def test_the_waiting_checks_start_on_different_workers(tmp_path: Path) -> None:
+    (tmp_path / "test_waits.py").write_text(CHECKS.format(ran_on=str(tmp_path)))
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0 and "16 passed" in done.stdout, done.stdout + done.stderr
+    assert (tmp_path / "a").read_text() != (tmp_path / "b").read_text()  # xdist alone gives both to gw0
