@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.xdist_runs import run_with_workers
 
 CHECKS = """
 import os
@@ -34,8 +34,6 @@ def test_other(n):
 
 
 def test_the_waiting_checks_start_on_different_workers(tmp_path: Path) -> None:
-    (tmp_path / "test_waits.py").write_text(CHECKS.format(ran_on=str(tmp_path)))
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", str(tmp_path)]
-    done = subprocess.run(command, capture_output=True, text=True)
+    done = run_with_workers(tmp_path, CHECKS.format(ran_on=str(tmp_path)), 2)
     assert done.returncode == 0 and "16 passed" in done.stdout, done.stdout + done.stderr
-    assert (tmp_path / "a").read_text() != (tmp_path / "b").read_text()  # xdist alone gives both to gw0
+    assert (tmp_path / "a").read_text() != (tmp_path / "b").read_text()  # xdist alone gives both to one worker

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conformance.plugin import EMBEDDED_NICENESS
+from tests.xdist_runs import run_with_workers
 
 
 @pytest.mark.parametrize("embedded", [True, False])
 def test_workers_yield_the_cores_only_to_an_embedded_target(tmp_path: Path, embedded: bool) -> None:
     expected = os.nice(0) + (EMBEDDED_NICENESS if embedded else 0)
     check = f"import os\n\n\ndef test_niceness():\n    assert os.nice(0) == {expected}\n"
-    (tmp_path / "test_niceness.py").write_text(check)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "1", str(tmp_path)]
-    done = subprocess.run(command + (["--embedded-target"] if embedded else []), capture_output=True, text=True)
+    done = run_with_workers(tmp_path, check, 1, *(["--embedded-target"] if embedded else []))
     assert done.returncode == 0, done.stdout + done.stderr
