@@ -9,6 +9,7 @@ fit Directus (see `undocumented_status`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,6 +144,9 @@ class Exploration:
             record_property("accepted", "; ".join(f"{reason} x{n}" for reason, n in sorted(self.accepted.items())))
 
 
+CONCURRENT_SENDS = 4  # a book's cases in flight at once: each is answered on its own, and Directus stalls some
+
+
 class CaseBook:
     """Generated cases per operation and generation mode, made once per process and shared by the checks that
     explore the same operation: OAS-NO-5XX, OAS-AUTH-ENFORCED and OAS-RESPONSE-CONFORMS probe the same inputs, and
@@ -151,32 +155,55 @@ class CaseBook:
 
     It also keeps the target's answer to each case sent with given credentials: checks that send the same case the
     same way (OAS-NO-5XX and OAS-RESPONSE-CONFORMS) judge one exchange, as schemathesis runs all its checks on one
-    response. Cases made elsewhere (hypothesis re-running a failure to shrink it) are always sent afresh."""
+    response. The cases of one operation and mode are sent together, CONCURRENT_SENDS at once: their answers do not
+    depend on each other, and Directus holds every password-reset request for a fixed 0.5 s. Cases made elsewhere
+    (hypothesis re-running a failure to shrink it) are always sent afresh, one by one."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.made: dict[tuple[str, GenerationMode], list[GeneratedCase]] = {}
         self.answers: dict[tuple[int, frozenset[tuple[str, str]]], httpx.Response] = {}
-        self.own_cases: set[int] = set()
+        self.made_for: dict[int, tuple[str, GenerationMode]] = {}  # id of each case of the book: where it belongs
 
     def cases(self, operation: Operation, mode: GenerationMode) -> list[GeneratedCase]:
         key = (operation.label, mode)
         if key not in self.made:
             self.made[key] = generate(operation, mode, self.budget)
-            self.own_cases.update(id(case) for case in self.made[key])  # the book keeps them alive: ids stay theirs
+            for case in self.made[key]:  # the book keeps them alive: their ids stay theirs
+                self.made_for[id(case)] = key
         return self.made[key]
 
     def answer(
         self, directus: DirectusClient, case: GeneratedCase, headers: dict[str, str] | None, *, unknown_email: str
     ) -> httpx.Response:
-        """The target's answer to `case` sent with exactly `headers` (see `send`), sent once per case of this book
-        and set of credentials."""
-        if id(case) not in self.own_cases:
+        """The target's answer to `case` sent with exactly `headers` (see `send`). A case of this book is sent once
+        per set of credentials, together with the other cases of its operation and mode."""
+        if id(case) not in self.made_for:
             return send(directus, case, headers, unknown_email=unknown_email)
-        key = (id(case), frozenset((headers or {}).items()))
-        if key not in self.answers:
-            self.answers[key] = send(directus, case, headers, unknown_email=unknown_email)
-        return self.answers[key]
+        credentials = frozenset((headers or {}).items())
+        if (id(case), credentials) not in self.answers:
+            batch = self.made[self.made_for[id(case)]]
+            unsent = [other for other in batch if (id(other), credentials) not in self.answers]
+            answered = send_all(directus, unsent, headers, unknown_email=unknown_email)
+            for other, response in zip(unsent, answered, strict=True):
+                self.answers[(id(other), credentials)] = response
+        return self.answers[(id(case), credentials)]
+
+
+def send_all(
+    directus: DirectusClient, cases: list[GeneratedCase], headers: dict[str, str] | None, *, unknown_email: str
+) -> list[httpx.Response]:
+    """The answers to `cases` in their order, each sent as `send` does, CONCURRENT_SENDS at once (each thread on a
+    client of its own: a client's cookie jar is not shared between threads)."""
+
+    def send_share(share: list[GeneratedCase]) -> list[httpx.Response]:
+        with directus.clone() as client:
+            return [send(client, case, headers, unknown_email=unknown_email) for case in share]
+
+    shares = [cases[start::CONCURRENT_SENDS] for start in range(min(CONCURRENT_SENDS, len(cases)))]
+    with ThreadPoolExecutor(max(1, len(shares))) as pool:
+        answered = list(pool.map(send_share, shares))
+    return [answered[index % CONCURRENT_SENDS][index // CONCURRENT_SENDS] for index in range(len(cases))]
 
 
 GENERATION_SEED = 0  # one seed for generating the cases and for re-running on a failure: same cases, same order

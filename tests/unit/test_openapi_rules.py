@@ -3,10 +3,13 @@ how often)."""
 
 from __future__ import annotations
 
+import threading
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+from schemathesis import GenerationMode
 
 from conformance import openapi
 from conformance.openapi import CaseBook, harmless_non_refusal, undocumented_status, without_real_emails
@@ -44,6 +47,19 @@ def test_generated_emails_never_name_a_real_user() -> None:
     assert without_real_emails(["admin@example.com"], "n@example.com") == ["admin@example.com"]
 
 
+class OneClient:
+    """Stands in for DirectusClient where only cloning is used (each sending thread clones its own)."""
+
+    def clone(self) -> OneClient:
+        return self
+
+    def __enter__(self) -> OneClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
 def test_a_case_of_the_book_is_sent_once_per_set_of_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     sent: list[tuple[object, dict[str, str] | None]] = []
 
@@ -51,13 +67,32 @@ def test_a_case_of_the_book_is_sent_once_per_set_of_credentials(monkeypatch: pyt
         sent.append((case, headers))
         return answer(200)
 
+    own, other, foreign = object(), object(), object()
     monkeypatch.setattr(openapi, "send", send)
-    book, own, foreign = CaseBook(budget=1), object(), object()
-    book.own_cases.add(id(own))
-    first = book.answer(None, own, None, unknown_email="x")  # type: ignore[arg-type]
-    assert book.answer(None, own, {}, unknown_email="x") is first  # type: ignore[arg-type]
-    book.answer(None, own, {"Authorization": "Bearer t"}, unknown_email="x")  # type: ignore[arg-type]
-    book.answer(None, foreign, None, unknown_email="x")  # type: ignore[arg-type]
-    book.answer(None, foreign, None, unknown_email="x")  # type: ignore[arg-type]
+    monkeypatch.setattr(openapi, "generate", lambda operation, mode, budget: [own, other])
+    book, client = CaseBook(budget=2), OneClient()
+    book.cases(SimpleNamespace(label="POST /auth/login"), GenerationMode.POSITIVE)  # type: ignore[arg-type]
+    first = book.answer(client, own, None, unknown_email="x")  # type: ignore[arg-type]
+    assert book.answer(client, own, {}, unknown_email="x") is first  # type: ignore[arg-type]
+    assert sorted(map(id, (case for case, _ in sent))) == sorted((id(own), id(other)))  # sent together
+    book.answer(client, other, None, unknown_email="x")  # type: ignore[arg-type]
+    book.answer(client, own, {"Authorization": "Bearer t"}, unknown_email="x")  # type: ignore[arg-type]
+    book.answer(client, foreign, None, unknown_email="x")  # type: ignore[arg-type]
+    book.answer(client, foreign, None, unknown_email="x")  # type: ignore[arg-type]
     assert [headers for case, headers in sent if case is own] == [None, {"Authorization": "Bearer t"}]
+    assert [headers for case, headers in sent if case is other] == [None, {"Authorization": "Bearer t"}]
     assert len([case for case, _ in sent if case is foreign]) == 2  # not the book's: a failure re-run, sent afresh
+
+
+def test_cases_are_sent_concurrent_sends_at_once_and_answered_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each round of sends meets at a barrier of CONCURRENT_SENDS parties: sent one by one, it would time out."""
+    together = threading.Barrier(openapi.CONCURRENT_SENDS)
+
+    def send(directus: Any, case: int, headers: dict[str, str] | None, *, unknown_email: str) -> httpx.Response:
+        together.wait(timeout=10)
+        return answer(200 + case)
+
+    monkeypatch.setattr(openapi, "send", send)
+    cases = list(range(2 * openapi.CONCURRENT_SENDS))
+    answers = openapi.send_all(OneClient(), cases, None, unknown_email="x")  # type: ignore[arg-type]
+    assert [response.status_code for response in answers] == [200 + case for case in cases]
