@@ -316,6 +316,8 @@ def run_suites(
     code = pytest.main(options + pytest_args, plugins=[gate] if gate else None)
     if gate:
         gate.raise_boot_error()
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return EXIT_CONFIG  # pytest said why, in one line; nothing ran, no report was written
     console.print(f"reports in {reports}/ ({time.monotonic() - started:.1f} s)")
     return {0: EXIT_OK, 1: EXIT_NONCONFORMANT}.get(int(code), EXIT_CONFIG)
 

@@ -148,7 +148,17 @@ def pytest_configure(config: pytest.Config) -> None:
             os.nice(EMBEDDED_NICENESS)
         if not config.option.directus_run_tag:
             config.option.directus_run_tag = new_run_tag()
+        check_fixture_file(config)
         register_reporting(config)
+
+
+def check_fixture_file(config: pytest.Config) -> None:
+    """A --fixture-file that is no cast stops the run before it starts: one line, no check collected."""
+    if config.option.directus_fixture:
+        try:
+            load_fixture(Path(config.option.directus_fixture))
+        except ConfigError as error:
+            raise pytest.UsageError(str(error)) from error
 
 
 def register_reporting(config: pytest.Config) -> None:

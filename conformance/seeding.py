@@ -20,6 +20,7 @@ import yaml
 
 from conformance.access import AccessModel, Names, access_model, find, member_rules
 from conformance.admin import Admin, Facts, TargetError
+from conformance.config import ConfigError
 from conformance.redaction import register_secret
 
 TAG_PATTERN = re.compile(r"^[a-z0-9]{4,16}$")
@@ -31,9 +32,19 @@ def new_run_tag() -> str:
 
 
 def load_fixture(path: Path | None = None) -> dict[str, Any]:
-    """The cast, from the packaged `fixtures/cast.yaml` or a user's file in the same format."""
-    text = path.read_text() if path else (files("conformance") / "fixtures" / DEFAULT_FIXTURE).read_text()
-    return dict(yaml.safe_load(text))
+    """The cast, from the packaged `fixtures/cast.yaml` or a user's file in the same format (a ConfigError, in one
+    line, when that file cannot be read as a cast)."""
+    if path is None:
+        return dict(yaml.safe_load((files("conformance") / "fixtures" / DEFAULT_FIXTURE).read_text()))
+    try:
+        cast = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise ConfigError(f"--fixture-file {path}: cannot read it ({error.strerror or error})") from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"--fixture-file {path}: not YAML ({' '.join(str(error).split())})") from error
+    if not isinstance(cast, dict) or not isinstance(cast.get("users"), list) or not isinstance(cast.get("posts"), list):
+        raise ConfigError(f"--fixture-file {path}: not a cast (users and posts, in the format of fixtures/cast.yaml)")
+    return cast
 
 
 @dataclass(frozen=True)

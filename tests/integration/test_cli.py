@@ -82,6 +82,21 @@ def test_a_wrong_admin_token_exits_2(served: dict[str, Any]) -> None:
     assert result.returncode == 2 and "admin token was refused" in result.stderr
 
 
+def test_a_fixture_file_that_is_no_cast_exits_2_in_one_line(served: dict[str, Any], tmp_path: Path) -> None:
+    fixture, reports = tmp_path / "missing.yaml", tmp_path / "reports"
+    command = [*CLI, "run", "--base-url", served["base_url"], "--admin-token", served["admin_token"]]
+    result = subprocess.run(
+        [*command, "--fixture-file", str(fixture), "--reports", str(reports)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "--fixture-file" in output and "cannot read it" in output and "Traceback" not in output, output
+    assert not (reports / "junit.xml").exists()
+
+
 def test_a_token_without_admin_access_exits_2(served: dict[str, Any]) -> None:
     from conformance.admin import Admin
     from conformance.client import DirectusClient

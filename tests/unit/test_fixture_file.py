@@ -1,0 +1,30 @@
+"""A user's cast file: read as a cast, or refused in one line that names the file and what is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.config import ConfigError
+from conformance.seeding import load_fixture
+
+
+def test_the_packaged_cast_and_a_copy_of_it_load_alike(tmp_path: Path) -> None:
+    copy = tmp_path / "cast.yaml"
+    copy.write_text((Path(__file__).parents[2] / "conformance" / "fixtures" / "cast.yaml").read_text())
+    assert load_fixture(copy) == load_fixture()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(None, "cannot read it"), ("users: [", "not YAML"), ("just text", "not a cast"), ("users: []", "not a cast")],
+)
+def test_a_file_that_is_no_cast_is_refused_in_one_line(tmp_path: Path, content: str | None, problem: str) -> None:
+    path = tmp_path / "cast.yaml"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ConfigError) as refused:
+        load_fixture(path)
+    assert str(refused.value).startswith(f"--fixture-file {path}: {problem}")
+    assert "\n" not in str(refused.value)
