@@ -62,8 +62,9 @@ worker, 1.5 s apiece."""
 def default_workers(target: Target) -> int:
     """The suite is I/O-bound against a remote target: 8 workers overlap its round trips and waits (through a
     +50 ms proxy: 4 → 60 s, 8 → 48 s, 12 → 52 s). An embedded target shares this machine's cores with the checks
-    (its workers run niced, see plugin): one worker per core plus two to fill the waits (on 2 cores, a warm run with
-    3 workers 22.5 to 22.9 s, 4: 19.5 to 20.2 s, 5: 23.6 to 24.7 s, 6: about 25 s; see benchmarks/run.py)."""
+    (its workers run niced, see plugin): one worker per core plus two to fill the waits. On 2 cores, warm runs
+    interleaved round by round: 2 workers 19.0-21.0 s, 3: 15.7-19.3 s, 4: 13.4-16.7 s; and in another series
+    4: 12.8-14.8 s, 5: 12.8-14.6 s, 6: 12.5-14.7 s, no faster for the extra processes (see benchmarks/run.py)."""
     return (os.cpu_count() or 1) + 2 if target.embedded else REMOTE_WORKERS
 
 
