@@ -61,10 +61,10 @@ worker, 1.5 s apiece."""
 
 def default_workers(target: Target) -> int:
     """The suite is I/O-bound against a remote target: 8 workers overlap its round trips and waits (through a
-    +50 ms proxy: 4 → 60 s, 8 → 48 s, 12 → 52 s). An embedded target shares this machine's cores with the checks
-    (its workers run niced, see plugin): one worker per core plus two to fill the waits. On 2 cores, warm runs
-    interleaved round by round: 2 workers 19.0-21.0 s, 3: 15.7-19.3 s, 4: 13.4-16.7 s; and in another series
-    4: 12.8-14.8 s, 5: 12.8-14.6 s, 6: 12.5-14.7 s, no faster for the extra processes (see benchmarks/run.py)."""
+    +50 ms proxy, two rounds: 4 workers 28.5-29.0 s, 8: 19.2-19.9 s, 12: 18.5-19.6 s). An embedded target shares
+    this machine's cores with the checks (its workers run niced, see plugin): one worker per core plus two to fill
+    the waits. On 2 cores, warm runs interleaved round by round: 2 workers 19.0-21.0 s, 3: 15.7-19.3 s, 4: 13.4-16.7
+    s; in another series 4: 12.8-14.8 s, 5: 12.8-14.6 s, 6: 12.5-14.7 s, no faster for the extra processes."""
     return (os.cpu_count() or 1) + 2 if target.embedded else REMOTE_WORKERS
 
 
