@@ -155,15 +155,24 @@ class CaseBook:
 
     It also keeps the target's answer to each case sent with given credentials: checks that send the same case the
     same way (OAS-NO-5XX and OAS-RESPONSE-CONFORMS) judge one exchange, as schemathesis runs all its checks on one
-    response. The cases of one operation and mode are sent together, CONCURRENT_SENDS at once: their answers do not
-    depend on each other, and Directus holds every password-reset request for a fixed 0.5 s. Cases made elsewhere
-    (hypothesis re-running a failure to shrink it) are always sent afresh, one by one."""
+    response. The cases of one operation and mode are sent together, CONCURRENT_SENDS at once on the book's own
+    clients (kept open: their connections serve every batch): their answers do not depend on each other, and
+    Directus holds every password-reset request for a fixed 0.5 s. Cases made elsewhere (hypothesis re-running a
+    failure to shrink it) are always sent afresh, one by one. `with CaseBook(budget) as book:` closes the clients."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget
         self.made: dict[tuple[str, GenerationMode], list[GeneratedCase]] = {}
         self.answers: dict[tuple[int, frozenset[tuple[str, str]]], httpx.Response] = {}
         self.made_for: dict[int, tuple[str, GenerationMode]] = {}  # id of each case of the book: where it belongs
+        self.senders: list[DirectusClient] = []  # opened at the first batch, one per thread
+
+    def __enter__(self) -> CaseBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for client in self.senders:
+            client.close()
 
     def cases(self, operation: Operation, mode: GenerationMode) -> list[GeneratedCase]:
         key = (operation.label, mode)
@@ -182,28 +191,29 @@ class CaseBook:
             return send(directus, case, headers, unknown_email=unknown_email)
         credentials = frozenset((headers or {}).items())
         if (id(case), credentials) not in self.answers:
+            if not self.senders:
+                self.senders = [directus.clone() for _ in range(CONCURRENT_SENDS)]
             batch = self.made[self.made_for[id(case)]]
             unsent = [other for other in batch if (id(other), credentials) not in self.answers]
-            answered = send_all(directus, unsent, headers, unknown_email=unknown_email)
+            answered = send_all(self.senders, unsent, headers, unknown_email=unknown_email)
             for other, response in zip(unsent, answered, strict=True):
                 self.answers[(id(other), credentials)] = response
         return self.answers[(id(case), credentials)]
 
 
 def send_all(
-    directus: DirectusClient, cases: list[GeneratedCase], headers: dict[str, str] | None, *, unknown_email: str
+    clients: list[DirectusClient], cases: list[GeneratedCase], headers: dict[str, str] | None, *, unknown_email: str
 ) -> list[httpx.Response]:
-    """The answers to `cases` in their order, each sent as `send` does, CONCURRENT_SENDS at once (each thread on a
-    client of its own: a client's cookie jar is not shared between threads)."""
+    """The answers to `cases` in their order, each sent as `send` does, one thread per client (a client's cookie jar
+    is not shared between threads), so up to len(clients) at once."""
+    shares = [cases[start :: len(clients)] for start in range(len(clients))]
 
-    def send_share(share: list[GeneratedCase]) -> list[httpx.Response]:
-        with directus.clone() as client:
-            return [send(client, case, headers, unknown_email=unknown_email) for case in share]
+    def send_share(client: DirectusClient, share: list[GeneratedCase]) -> list[httpx.Response]:
+        return [send(client, case, headers, unknown_email=unknown_email) for case in share]
 
-    shares = [cases[start::CONCURRENT_SENDS] for start in range(min(CONCURRENT_SENDS, len(cases)))]
-    with ThreadPoolExecutor(max(1, len(shares))) as pool:
-        answered = list(pool.map(send_share, shares))
-    return [answered[index % CONCURRENT_SENDS][index // CONCURRENT_SENDS] for index in range(len(cases))]
+    with ThreadPoolExecutor(len(clients)) as pool:
+        answered = list(pool.map(send_share, clients, shares))
+    return [answered[index % len(clients)][index // len(clients)] for index in range(len(cases))]
 
 
 GENERATION_SEED = 0  # one seed for generating the cases and for re-running on a failure: same cases, same order

@@ -7,6 +7,8 @@ credentials or with an invalid token, so a run never changes data, even on a bro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from schemathesis.checks import not_a_server_error
 from schemathesis.schemas import BaseSchema
@@ -52,9 +54,10 @@ def openapi_document(directus: DirectusClient, cast: Cast) -> BaseSchema:
 
 
 @pytest.fixture(scope="session")
-def case_book(profile: Profile) -> CaseBook:
+def case_book(profile: Profile) -> Iterator[CaseBook]:
     """Each operation's generated cases, shared by the three checks below (in this process)."""
-    return CaseBook(profile.openapi_examples)
+    with CaseBook(profile.openapi_examples) as book:
+        yield book
 
 
 def admin_key(cast: Cast) -> str:

@@ -47,17 +47,17 @@ def test_generated_emails_never_name_a_real_user() -> None:
     assert without_real_emails(["admin@example.com"], "n@example.com") == ["admin@example.com"]
 
 
-class OneClient:
-    """Stands in for DirectusClient where only cloning is used (each sending thread clones its own)."""
+class Client:
+    """Stands in for DirectusClient where the book only clones and closes clients (the sending is replaced)."""
 
-    def clone(self) -> OneClient:
-        return self
+    def __init__(self) -> None:
+        self.closed = False
 
-    def __enter__(self) -> OneClient:
-        return self
+    def clone(self) -> Client:
+        return Client()
 
-    def __exit__(self, *exc: object) -> None:
-        pass
+    def close(self) -> None:
+        self.closed = True
 
 
 def test_a_case_of_the_book_is_sent_once_per_set_of_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,15 +70,18 @@ def test_a_case_of_the_book_is_sent_once_per_set_of_credentials(monkeypatch: pyt
     own, other, foreign = object(), object(), object()
     monkeypatch.setattr(openapi, "send", send)
     monkeypatch.setattr(openapi, "generate", lambda operation, mode, budget: [own, other])
-    book, client = CaseBook(budget=2), OneClient()
-    book.cases(SimpleNamespace(label="POST /auth/login"), GenerationMode.POSITIVE)  # type: ignore[arg-type]
-    first = book.answer(client, own, None, unknown_email="x")  # type: ignore[arg-type]
-    assert book.answer(client, own, {}, unknown_email="x") is first  # type: ignore[arg-type]
-    assert sorted(map(id, (case for case, _ in sent))) == sorted((id(own), id(other)))  # sent together
-    book.answer(client, other, None, unknown_email="x")  # type: ignore[arg-type]
-    book.answer(client, own, {"Authorization": "Bearer t"}, unknown_email="x")  # type: ignore[arg-type]
-    book.answer(client, foreign, None, unknown_email="x")  # type: ignore[arg-type]
-    book.answer(client, foreign, None, unknown_email="x")  # type: ignore[arg-type]
+    with CaseBook(budget=2) as book:
+        client = Client()
+        book.cases(SimpleNamespace(label="POST /auth/login"), GenerationMode.POSITIVE)  # type: ignore[arg-type]
+        first = book.answer(client, own, None, unknown_email="x")  # type: ignore[arg-type]
+        assert book.answer(client, own, {}, unknown_email="x") is first  # type: ignore[arg-type]
+        assert sorted(map(id, (case for case, _ in sent))) == sorted((id(own), id(other)))  # sent together
+        book.answer(client, other, None, unknown_email="x")  # type: ignore[arg-type]
+        book.answer(client, own, {"Authorization": "Bearer t"}, unknown_email="x")  # type: ignore[arg-type]
+        book.answer(client, foreign, None, unknown_email="x")  # type: ignore[arg-type]
+        book.answer(client, foreign, None, unknown_email="x")  # type: ignore[arg-type]
+        senders = list(book.senders)
+    assert len(senders) == openapi.CONCURRENT_SENDS and all(sender.closed for sender in senders)  # type: ignore[attr-defined]
     assert [headers for case, headers in sent if case is own] == [None, {"Authorization": "Bearer t"}]
     assert [headers for case, headers in sent if case is other] == [None, {"Authorization": "Bearer t"}]
     assert len([case for case, _ in sent if case is foreign]) == 2  # not the book's: a failure re-run, sent afresh
@@ -94,5 +97,6 @@ def test_cases_are_sent_concurrent_sends_at_once_and_answered_in_order(monkeypat
 
     monkeypatch.setattr(openapi, "send", send)
     cases = list(range(2 * openapi.CONCURRENT_SENDS))
-    answers = openapi.send_all(OneClient(), cases, None, unknown_email="x")  # type: ignore[arg-type]
+    clients = [Client() for _ in range(openapi.CONCURRENT_SENDS)]
+    answers = openapi.send_all(clients, cases, None, unknown_email="x")  # type: ignore[arg-type]
     assert [response.status_code for response in answers] == [200 + case for case in cases]
