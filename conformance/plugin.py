@@ -1,134 +1,39 @@
-"""The pytest plugin (entry point `pytest11`): options, the target and its seeded cast as fixtures, check metadata.
+"""The pytest plugin (entry point `pytest11`): the target and its seeded cast as fixtures, check metadata.
 
-A check never knows how its target was started and never reads configuration: it receives fixtures. Seeding happens
-once per run, also under pytest-xdist (the first process to need the cast seeds under a file lock and shares the
-immutable handle — on the embedded target, the controller as soon as the server answers; the controller cleans at
-the end, except the embedded target, discarded after the run). Single-use tokens are never shared: checks log in for
-themselves.
+A check never knows how its target was started and never reads configuration: it receives fixtures. The options
+are in `options`; the seed, once per run also under pytest-xdist, in `shared_seed`.
 """
 
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from filelock import FileLock
 
-from conformance.admin import Admin, TargetError
-from conformance.client import DirectusClient, DirectusError, bearer
-from conformance.config import ConfigError, Target, resolve_target
-from conformance.profiles import DEFAULT_PROFILE, PROFILES, Profile
-from conformance.redaction import redact_text, register_secret
+from conformance.client import DirectusClient, bearer
+from conformance.config import ConfigError, Target
+from conformance.options import add_options, configured_target, is_readonly
+from conformance.profiles import PROFILES, Profile
+from conformance.redaction import register_secret
 from conformance.registry import CheckInfo, check_info, current_check
-from conformance.report.plugin import ReportingPlugin
+from conformance.report.plugin import REPORTING_PLUGIN_NAME, ReportingPlugin
 from conformance.report.results import FINDING, ResultRecorder
 from conformance.scheduling import WaitingChecksSpread, running_order
 from conformance.seeding import Cast, Loader, Persona, load_fixture, new_run_tag
+from conformance.shared_seed import SeedFailed, clean_after_run, open_loader, seed_once, shared_dir
 from conformance.versions import missing_feature_reason
 from conformance.waivers import WaiverBook, load_waivers
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("directus-conformance", "Directus authentication conformance")
-    with contextlib.suppress(ValueError):  # pytest-base-url may already own --base-url / PYTEST_BASE_URL
-        group.addoption(
-            "--base-url", metavar="URL", default=None, help="Directus base URL (env DIRECTUS_URL or PYTEST_BASE_URL)"
-        )
-    group.addoption("--admin-token", default=None, help="admin static token (env DIRECTUS_ADMIN_TOKEN)")
-    group.addoption("--admin-email", default=None, help="admin email (env DIRECTUS_ADMIN_EMAIL)")
-    group.addoption("--admin-password", default=None, help="admin password (env DIRECTUS_ADMIN_PASSWORD)")
-    group.addoption(
-        "--run-tag",
-        dest="directus_run_tag",
-        default=None,
-        help="tag namespacing what this run creates (default: random)",
-    )
-    group.addoption("--fixture-file", dest="directus_fixture", default=None, help="a cast file like fixtures/cast.yaml")
-    group.addoption(
-        "--session-grace-period",
-        type=float,
-        default=None,
-        help="the target's SESSION_REFRESH_GRACE_PERIOD in seconds (default 10)",
-    )
-    group.addoption("--refresh-ttl", type=float, default=None, help="the target's REFRESH_TOKEN_TTL in seconds")
-    group.addoption(
-        "--max-wait",
-        type=float,
-        default=None,
-        help="longest wait a check may make for a token to expire, in seconds (default 30)",
-    )
-    group.addoption(
-        "--reports",
-        dest="directus_reports",
-        default=None,
-        help="write matrix.json, matrix.html and summary.md into this directory",
-    )
-    group.addoption(
-        "--target-name",
-        dest="directus_target_name",
-        default=None,
-        help="the target's name in reports (default: embedded or default)",
-    )
-    group.addoption(
-        "--waivers",
-        dest="directus_waivers",
-        default=None,
-        help="YAML file of checks expected to fail, each with a reason",
-    )
-    group.addoption(
-        "--baseline",
-        dest="directus_baseline",
-        default=None,
-        help="matrix.json of an earlier run: report regressions and improvements",
-    )
-    group.addoption(
-        "--fail-on",
-        dest="directus_fail_on",
-        choices=("failures", "regressions"),
-        default="failures",
-        help="fail the run on any failure (default) or only on regressions against --baseline",
-    )
-    group.addoption(
-        "--profile",
-        dest="directus_run_profile",
-        choices=("full", "readonly"),
-        default="full",
-        help="full (seeds a cast, needs admin credentials) or readonly (no writes, no admin: checks that need no "
-        "seeding, plus the token-lifecycle checks for --persona-email)",
-    )
-    group.addoption(
-        "--persona-email", default=None, help="read-only profile: your own user (env DIRECTUS_PERSONA_EMAIL)"
-    )
-    group.addoption(
-        "--persona-password", default=None, help="read-only profile: its password (env DIRECTUS_PERSONA_PASSWORD)"
-    )
-    group.addoption("--ca-bundle", default=None, help="PEM file of the CA that signed the target's TLS certificate")
-    group.addoption("--insecure", action="store_true", default=False, help="do not verify the target's TLS certificate")
-    group.addoption(
-        "--generative-profile",
-        dest="directus_profile",
-        choices=sorted(PROFILES),
-        default=DEFAULT_PROFILE,
-        help="example budget of the generative suites: fast (CI, default) or deep (nightly)",
-    )
-    group.addoption(
-        "--embedded-target",
-        action="store_true",
-        default=False,
-        help="the target is a throwaway Directus booted by directus-conformance (set by the CLI): the checks yield "
-        "the cores to it, and what the run seeds is discarded with it rather than cleaned",
-    )
+    add_options(parser)
 
 
-REPORTING_PLUGIN = "directus-conformance-reporting"
 EMBEDDED_NICENESS = 10
 """Against the embedded Directus on the same machine, the checks yield the cores to it: the controller lowers its
 priority before xdist starts the workers, which inherit it. The server then boots while they import (2.9 s instead
@@ -197,7 +102,7 @@ def register_reporting(config: pytest.Config) -> None:
             fail_on=o.directus_fail_on,
             version=version,
         ),
-        REPORTING_PLUGIN,
+        REPORTING_PLUGIN_NAME,
     )
 
 
@@ -228,40 +133,6 @@ def _exit_at_once() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
-
-
-def option_values(config: pytest.Config) -> dict[str, Any]:
-    o = config.option
-    return {
-        "base_url": getattr(o, "base_url", None),
-        "admin_token": o.admin_token,
-        "admin_email": o.admin_email,
-        "admin_password": o.admin_password,
-        "session_grace_period": o.session_grace_period,
-        "refresh_ttl": o.refresh_ttl,
-        "max_wait": o.max_wait,
-        "embedded": o.embedded_target,
-        "ca_bundle": o.ca_bundle,
-        "insecure": o.insecure,
-    }
-
-
-def configured_target(config: pytest.Config) -> Target | None:
-    return resolve_target(option_values(config), os.environ)
-
-
-def shared_dir(config: pytest.Config) -> Path:
-    """The directory all xdist workers of this run share, keyed by the run tag (created by the first seed)."""
-    return Path(tempfile.gettempdir()) / f"directus-conformance-run-{config.option.directus_run_tag}"
-
-
-@contextlib.contextmanager
-def open_loader(config: pytest.Config, target: Target) -> Iterator[Loader]:
-    """A seeding loader for the target, its admin client closed afterwards."""
-    fixture_file = config.option.directus_fixture
-    with DirectusClient(target.base_url, verify=target.verify) as client:
-        fixture = load_fixture(Path(fixture_file) if fixture_file else None)
-        yield Loader(Admin(client, target.admin), fixture, config.option.directus_run_tag)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -314,10 +185,6 @@ def directus(target: Target) -> Iterator[DirectusClient]:
 
 
 READONLY_SKIP = "not applied in the read-only profile: needs the seeded cast (users and a collection the run creates)"
-
-
-def is_readonly(config: pytest.Config) -> bool:
-    return bool(config.option.directus_run_profile == "readonly")
 
 
 class Members:
@@ -380,31 +247,6 @@ def cast(pytestconfig: pytest.Config, loader: Loader) -> Cast:
         return seed_once(pytestconfig, loader)
     except SeedFailed as failure:
         pytest.fail(f"cannot seed the target: {failure}", pytrace=False)
-
-
-class SeedFailed(Exception):
-    """The run's seed failed: the target's answer, redacted (every check that needs the cast reports it)."""
-
-
-def seed_once(config: pytest.Config, loader: Loader) -> Cast:
-    """The run's cast: the first process to get here seeds, the others read its handle (also after a failure, which
-    is not tried again). The embedded run seeds from the controller as soon as the server answers."""
-    directory = shared_dir(config)
-    directory.mkdir(mode=0o700, exist_ok=True)
-    handle, failure = directory / "cast.json", directory / "seed-error.txt"
-    with FileLock(str(directory / "seed.lock")):
-        if handle.exists():
-            return Cast.from_json(handle.read_text())
-        if not failure.exists():
-            (directory / "seed-started").touch()  # the controller cleans even if the seed stops half-way
-            try:
-                seeded = loader.seed()
-                handle.write_text(seeded.to_json())
-                handle.chmod(0o600)
-                return seeded
-            except (TargetError, DirectusError) as error:
-                failure.write_text(redact_text(str(error)))
-    raise SeedFailed(failure.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -524,16 +366,6 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On the controller only: remove everything the run seeded (also after a half-way seed), then the shared dir.
-    An embedded target is discarded after the run, its database with it: cleaning it would only cost time."""
-    config = session.config
-    if hasattr(config, "workerinput"):
-        return
-    directory = shared_dir(config)
-    if not directory.exists():
-        return  # nothing was seeded: no request, no file
-    found = configured_target(config)
-    if found is not None and not config.option.embedded_target and (directory / "seed-started").exists():
-        with open_loader(config, found) as loader:
-            loader.clean()
-    shutil.rmtree(directory, ignore_errors=True)
+    """On the controller only: remove what the run seeded (see `shared_seed.clean_after_run`)."""
+    if not hasattr(session.config, "workerinput"):
+        clean_after_run(session.config)

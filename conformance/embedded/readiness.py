@@ -10,7 +10,9 @@ import threading
 import pytest
 
 from conformance.embedded.server import EmbeddedDirectus, EmbeddedError
-from conformance.plugin import REPORTING_PLUGIN, configured_target, is_readonly, open_loader, seed_once
+from conformance.options import configured_target, is_readonly
+from conformance.report.plugin import REPORTING_PLUGIN_NAME
+from conformance.shared_seed import open_loader, seed_once
 
 
 class WaitBeforeChecks:
@@ -29,7 +31,7 @@ class WaitBeforeChecks:
             self.server.wait_until_ready()
         except EmbeddedError as error:
             self.error = error
-            session.config.pluginmanager.unregister(name=REPORTING_PLUGIN)  # no report of a run that never began
+            session.config.pluginmanager.unregister(name=REPORTING_PLUGIN_NAME)  # no report of a run that never began
             return True
         self.seeding = threading.Thread(target=seed_now, args=(session.config,), name="seed", daemon=True)
         self.seeding.start()

@@ -20,6 +20,8 @@ from conformance.report.files import write_reports
 from conformance.report.results import WAIVED, ResultRecorder, instance_id
 from conformance.waivers import WaiverBook
 
+REPORTING_PLUGIN_NAME = "directus-conformance-reporting"  # its name in pytest's plugin manager
+
 
 class ReportingPlugin:
     def __init__(
