@@ -124,12 +124,7 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
         "--persona-email", help="readonly: a user of your own for the token checks (env DIRECTUS_PERSONA_EMAIL)"
     )
     run.add_argument("--persona-password", help="readonly: its password (env DIRECTUS_PERSONA_PASSWORD)")
-    run.add_argument(
-        "--generative-profile",
-        choices=sorted(PROFILES),
-        default=DEFAULT_PROFILE,
-        help="example budget of the generative suites: fast (default) or deep (nightly)",
-    )
+    _generative_profile_option(run)
     run.add_argument("--reports", type=Path, default=Path("reports"), help="reports directory (default reports/)")
     run.add_argument(
         "-n", "--workers", help="parallel workers (pytest-xdist), 0 = off; default: cores + 2 embedded, 8 remote"
@@ -165,8 +160,17 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     versions.add_argument("--reports", type=Path, default=Path("reports"), help="reports directory (default reports/)")
     versions.add_argument("-n", "--workers", help="parallel workers per run, 0 = off; default: cores + 2")
     versions.add_argument("--waivers", type=Path, help="YAML file of checks expected to fail (version globs allowed)")
-    versions.set_defaults(
-        handler=matrix_command, run_tag=None, max_wait=None, fixture_file=None, baseline=None, fail_on="failures"
+    _generative_profile_option(versions)
+    versions.set_defaults(  # what `run` has and a matrix of embedded runs does not choose
+        handler=matrix_command,
+        run_tag=None,
+        max_wait=None,
+        fixture_file=None,
+        baseline=None,
+        fail_on="failures",
+        profile="full",
+        persona_email=None,
+        persona_password=None,
     )
 
     merge = commands.add_parser("merge", help="merge the matrix.json of several runs into one report")
@@ -191,6 +195,15 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-wait", type=float, help="longest wait for a token to expire (s, default 30)")
     parser.add_argument("--ca-bundle", type=Path, help="PEM file of the CA that signed the target's TLS certificate")
     parser.add_argument("--insecure", action="store_true", help="do not verify the target's TLS certificate")
+
+
+def _generative_profile_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--generative-profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="example budget of the generative suites: fast (default) or deep (nightly)",
+    )
 
 
 def _embedded_options(parser: argparse.ArgumentParser) -> None:
@@ -276,7 +289,7 @@ def run_suites(
 
     from conformance.embedded.readiness import WaitBeforeChecks
 
-    readonly = getattr(args, "profile", "full") == "readonly"
+    readonly = args.profile == "readonly"
     if booting is None:
         with DirectusClient(target.base_url, timeout=PREFLIGHT_TIMEOUT_S, verify=target.verify) as client:
             check_reachable(client)
@@ -284,7 +297,7 @@ def run_suites(
                 Admin(client, target.admin).verify()
     shutil.rmtree(reports / "allure-results", ignore_errors=True)  # not --clean-alluredir: it races under xdist
     reports.mkdir(parents=True, exist_ok=True)
-    _export_secrets(target.admin, getattr(args, "persona_password", None))
+    _export_secrets(target.admin, args.persona_password)
     workers = args.workers or str(default_workers(target))
     valued = {
         "--junitxml": reports / "junit.xml",
@@ -300,9 +313,9 @@ def run_suites(
         "--waivers": args.waivers,
         "--baseline": args.baseline,
         "--fail-on": args.fail_on,
-        "--profile": getattr(args, "profile", None),
-        "--persona-email": getattr(args, "persona_email", None),
-        "--generative-profile": getattr(args, "generative_profile", None),
+        "--profile": args.profile,
+        "--persona-email": args.persona_email,
+        "--generative-profile": args.generative_profile,
         "--ca-bundle": target.verify if isinstance(target.verify, str) else None,
         "-n": workers if workers not in ("0", "1") else None,
     }
