@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,6 +128,12 @@ def option_values(config: pytest.Config) -> dict[str, Any]:
 def configured_target(config: pytest.Config) -> Target | None:
     """The target the options and the environment name (None: none is named)."""
     return resolve_target(option_values(config), os.environ)
+
+
+def fixture_file(config: pytest.Config) -> Path | None:
+    """The user's cast file (--fixture-file), or None for the packaged cast."""
+    name = config.option.directus_fixture
+    return Path(name) if name else None
 
 
 def is_readonly(config: pytest.Config) -> bool:

@@ -17,7 +17,7 @@ import pytest
 
 from conformance.client import DirectusClient, bearer
 from conformance.config import ConfigError, Target
-from conformance.options import add_options, configured_target, is_readonly
+from conformance.options import add_options, configured_target, fixture_file, is_readonly
 from conformance.profiles import PROFILES, Profile
 from conformance.redaction import register_secret
 from conformance.registry import CheckInfo, check_info, current_check
@@ -59,9 +59,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def check_fixture_file(config: pytest.Config) -> None:
     """A --fixture-file that is no cast stops the run before it starts: one line, no check collected."""
-    if config.option.directus_fixture:
+    path = fixture_file(config)
+    if path is not None:
         try:
-            load_fixture(Path(config.option.directus_fixture))
+            load_fixture(path)
         except ConfigError as error:
             raise pytest.UsageError(str(error)) from error
 
@@ -141,8 +142,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     wanted = {"persona_key", "member_key", "author_key"} & set(metafunc.fixturenames)
     if not wanted:
         return
-    fixture_file = metafunc.config.option.directus_fixture
-    cast = load_fixture(Path(fixture_file) if fixture_file else None)
+    cast = load_fixture(fixture_file(metafunc.config))
     authors = {post["author"] for post in cast["posts"]}
     keep: dict[str, Callable[[dict[str, Any]], bool]] = {
         "persona_key": lambda user: True,

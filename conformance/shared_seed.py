@@ -17,7 +17,7 @@ from filelock import FileLock
 from conformance.admin import Admin, TargetError
 from conformance.client import DirectusClient, DirectusError
 from conformance.config import Target
-from conformance.options import configured_target
+from conformance.options import configured_target, fixture_file
 from conformance.redaction import redact_text
 from conformance.seeding import Cast, Loader, load_fixture
 
@@ -30,10 +30,9 @@ def shared_dir(config: pytest.Config) -> Path:
 @contextlib.contextmanager
 def open_loader(config: pytest.Config, target: Target) -> Iterator[Loader]:
     """A seeding loader for the target, its admin client closed afterwards."""
-    fixture_file = config.option.directus_fixture
     with DirectusClient(target.base_url, verify=target.verify) as client:
-        fixture = load_fixture(Path(fixture_file) if fixture_file else None)
-        yield Loader(Admin(client, target.admin), fixture, config.option.directus_run_tag)
+        cast = load_fixture(fixture_file(config))
+        yield Loader(Admin(client, target.admin), cast, config.option.directus_run_tag)
 
 
 class SeedFailed(Exception):
