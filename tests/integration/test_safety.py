@@ -237,10 +237,19 @@ def test_an_interrupted_embedded_run_stops_its_directus(tmp_path: Path) -> None:
         match = re.search(r"Starting Directus \S+ on http://127\.0\.0\.1:(\d+)", process.stderr.readline())
         port = int(match.group(1)) if match else None
     assert port is not None and directus_processes_on_port(port)
-    time.sleep(8)  # seeded and into the checks
-    os.killpg(process.pid, signal.SIGINT)
+    wait_for_a_check_result(tmp_path / "allure-results", timeout=120)  # seeded and into the checks, which go on
+    os.killpg(process.pid, signal.SIGINT)  # for 6 s at least: the token-expiry check started with the first
     assert process.wait(timeout=120) == 2
     assert directus_processes_on_port(port) == []
+
+
+def wait_for_a_check_result(results: Path, timeout: float) -> None:
+    """Until a check's result is written: a fixed sleep interrupts a run at a different stage on a faster machine
+    (after 8 s, a 12 s run could be over and exiting, and die of the signal instead of exiting 2)."""
+    deadline = time.monotonic() + timeout
+    while not any(results.glob("*-result.json")):
+        assert time.monotonic() < deadline, f"no check result in {results} within {timeout} s"
+        time.sleep(0.1)
 
 
 def test_an_embedded_directus_that_cannot_start_ends_in_exit_2(embedded: EmbeddedDirectus, tmp_path: Path) -> None:
