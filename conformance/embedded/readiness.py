@@ -51,7 +51,8 @@ class WaitBeforeChecks:
 def seed_now(config: pytest.Config) -> None:
     """Seed the fresh server now: nearly every check needs the cast, and the workers still import and collect.
     Whatever goes wrong is left to the checks, which take the same path and report it (a failed seed as its
-    redacted answer; anything else, such as an unreadable --fixture-file, they meet again), never a traceback here."""
+    redacted answer, anything else as they meet it again), never a traceback here. (A --fixture-file that is no
+    cast stopped the run at configure.)"""
     with contextlib.suppress(Exception):
         target = configured_target(config)
         if target is not None and not is_readonly(config):
