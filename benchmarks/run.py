@@ -24,10 +24,11 @@ from pathlib import Path
 import httpx
 
 from conformance.admin import Admin
-from conformance.cli import REMOTE_WORKERS, default_workers, embedded_target
+from conformance.cli import embedded_target
 from conformance.client import DirectusClient
 from conformance.config import AdminCredentials
 from conformance.embedded import EmbeddedDirectus
+from conformance.pytest.workers import REMOTE_WORKERS, default_workers
 from conformance.seeding import Loader, load_fixture
 from tests.mutants.proxy import FaultProxy, Mutant, ProxyRequest, Upstream
 
@@ -75,7 +76,6 @@ def checks_against(server: EmbeddedDirectus, base_url: str, workers: str, report
         workers,
         "--session-grace-period",
         str(server.settings.session_refresh_grace_period_s),
-        "--",
         "--embedded-target",  # as the embedded default runs (its workers yield the cores to the server)
     ]
     seconds, _ = timed(command, env)

@@ -5,7 +5,7 @@ Used by the seeding loader and the plugin, never by a check body.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,7 +16,7 @@ from conformance.errors import TargetError
 from conformance.preflight import describe_unexpected_answer
 from conformance.versions import parse_version
 
-__all__ = ["Admin", "Facts", "TargetError"]
+__all__ = ["Admin", "Facts"]
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,6 @@ class Facts:
     has_policies: bool
     custom_rules_enabled: bool
     custom_rules_note: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 class Admin:

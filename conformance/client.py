@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 import httpx
 
+from conformance.errors import TargetError
+
 Mode = Literal["json", "cookie", "session"]
 MODES: tuple[Mode, ...] = ("json", "cookie", "session")
 
@@ -27,7 +29,7 @@ TRANSIENT_ERRORS = (httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolE
 RATE_LIMIT_BUDGET_S = 6.0  # longest total wait on 429 answers for one request, as their Retry-After asks
 
 
-class DirectusError(Exception):
+class DirectusError(TargetError):
     """A Directus answer that is not what an administrative call needed (seeding, probing)."""
 
     def __init__(self, response: httpx.Response, action: str) -> None:

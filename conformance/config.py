@@ -1,18 +1,20 @@
-"""The Target a run checks, resolved once from command line, environment and defaults (in that order).
+"""The Target a run checks: from option values, environment and defaults (in that order), a --target spec or a
+targets file.
 
-Knows nothing of pytest or httpx: the CLI and the pytest plugin both build a Target from here.
+Knows nothing of pytest or httpx: `run.Run.resolve` builds the run's Target from here, once.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.client import REFRESH_COOKIE, SESSION_COOKIE
+from conformance.errors import ConfigError
+from conformance.options import value
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,17 +23,6 @@ else:  # pragma: no cover
 
 DEFAULT_SESSION_GRACE_S = 10.0
 DEFAULT_MAX_WAIT_S = 30.0
-
-ENVIRONMENT = {
-    "base_url": ("DIRECTUS_URL", "PYTEST_BASE_URL"),
-    "admin_token": ("DIRECTUS_ADMIN_TOKEN",),
-    "admin_email": ("DIRECTUS_ADMIN_EMAIL",),
-    "admin_password": ("DIRECTUS_ADMIN_PASSWORD",),
-}
-
-
-class ConfigError(ValueError):
-    """A configuration the run cannot start with; the message says what is wrong and what to do."""
 
 
 @dataclass(frozen=True)
@@ -58,22 +49,7 @@ class Target:
     session_grace_period_s: float = DEFAULT_SESSION_GRACE_S
     refresh_ttl_s: float | None = None
     max_wait_s: float = DEFAULT_MAX_WAIT_S
-    refresh_cookie: str = REFRESH_COOKIE
-    session_cookie: str = SESSION_COOKIE
     verify: bool | str = True
-
-    def with_admin(self, admin: AdminCredentials) -> Target:
-        return replace(self, admin=admin)
-
-
-def first_set(cli: Mapping[str, Any], env: Mapping[str, str], key: str) -> Any:
-    """The CLI value if given, else the first environment variable that is set for it."""
-    if cli.get(key) not in (None, ""):
-        return cli[key]
-    for variable in ENVIRONMENT.get(key, ()):
-        if env.get(variable):
-            return env[variable]
-    return None
 
 
 def validate_base_url(url: str) -> str:
@@ -95,28 +71,28 @@ def tls_verification(cli: Mapping[str, Any]) -> bool | str:
     return str(bundle)
 
 
-def resolve_target(cli: Mapping[str, Any], env: Mapping[str, str]) -> Target | None:
-    """The Target from CLI values and environment, or None when no base URL was given (the embedded default)."""
-    base_url = first_set(cli, env, "base_url")
+def resolve_target(given: Mapping[str, Any], env: Mapping[str, str], name: str = "default") -> Target | None:
+    """The Target from option values and environment, or None when no base URL was given (the embedded default)."""
+    base_url = value(given, env, "base_url")
     if not base_url:
         return None
     admin = AdminCredentials(
-        first_set(cli, env, "admin_token"), first_set(cli, env, "admin_email"), first_set(cli, env, "admin_password")
+        value(given, env, "admin_token"), value(given, env, "admin_email"), value(given, env, "admin_password")
     )
     if (admin.email is None) != (admin.password is None) and not admin.token:
         raise ConfigError("give both --admin-email and --admin-password (or --admin-token)")
-    grace = cli.get("session_grace_period")
-    max_wait = cli.get("max_wait")
-    refresh_ttl = cli.get("refresh_ttl")
+    grace = given.get("session_grace_period")
+    max_wait = given.get("max_wait")
+    refresh_ttl = given.get("refresh_ttl")
     return Target(
         base_url=validate_base_url(str(base_url)),
         admin=admin,
-        name=str(cli.get("target_name") or "default"),
-        embedded=bool(cli.get("embedded")),
+        name=name,
+        embedded=bool(given.get("embedded_target")),
         session_grace_period_s=float(grace) if grace is not None else DEFAULT_SESSION_GRACE_S,
         refresh_ttl_s=float(refresh_ttl) if refresh_ttl is not None else None,
         max_wait_s=float(max_wait) if max_wait is not None else DEFAULT_MAX_WAIT_S,
-        verify=tls_verification(cli),
+        verify=tls_verification(given),
     )
 
 
@@ -168,7 +144,6 @@ def load_targets_file(path: Path, env: Mapping[str, str]) -> list[Target]:
         target = resolve_target(
             {
                 "base_url": table.get("base_url"),
-                "target_name": name,
                 "session_grace_period": table.get("session_grace_period"),
                 "refresh_ttl": table.get("refresh_ttl"),
                 "max_wait": table.get("max_wait"),
@@ -177,6 +152,7 @@ def load_targets_file(path: Path, env: Mapping[str, str]) -> list[Target]:
                 **secrets,
             },
             {},
+            name,
         )
         if target is None:
             raise ConfigError(f"target {name} in {path} has no base_url")

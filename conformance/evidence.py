@@ -1,21 +1,36 @@
 """What a failure says: the request sent, what came back, what was expected, and the check with its refs.
 
-Checks call `expect_status` / `expect` instead of bare asserts, so every failure carries the same evidence, with every
-secret redacted.
+Checks call `expect` / `expect_status` instead of bare asserts, so every failure carries the same evidence, with every
+secret redacted; `require…` and `received` say the same of a precondition (a persona that logs in, a cookie the target
+sets), whose failure is an error of the check rather than a failure of the behaviour it tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from typing import NoReturn, TypeVar
 
 import httpx
-import pytest
 
 from conformance.client import error_code
+from conformance.outcome import CheckFailed, PreconditionFailed
 from conformance.redaction import redact_body, redact_headers, redact_text
 from conformance.registry import current_check
 
-Recorder = Callable[[str, object], None]  # pytest's record_property: extra figures for the report
+__all__ = [
+    "RecordProperty",
+    "describe_request",
+    "describe_response",
+    "expect",
+    "expect_status",
+    "fail",
+    "received",
+    "require",
+    "require_status",
+]
+
+RecordProperty = Callable[[str, object], None]  # pytest's record_property: extra figures for the report
+T = TypeVar("T")
 
 SHOWN_REQUEST_HEADERS = {"authorization", "cookie", "content-type"}
 
@@ -39,17 +54,23 @@ def describe_response(response: httpx.Response) -> str:
     return "\n".join(lines)
 
 
-def fail(expected: str, response: httpx.Response | None = None) -> None:
-    """Fail the current check with the standard evidence; never returns."""
+def render(expected: str, response: httpx.Response | None, *, precondition: bool = False) -> str:
+    """The standard evidence: the check, what was expected (or the precondition), what came back, the refs."""
     info = current_check.get()
-    parts = [info.header() if info else "conformance check failed", f"expected: {expected}"]
+    parts = [info.header() if info else "conformance check failed"]
+    parts.append(f"precondition not met: {expected}" if precondition else f"expected: {expected}")
     if response is not None:
         parts += [f"received: {describe_response(response)}", f"request:  {describe_request(response.request)}"]
     if info:
         parts.append(
             "refs:     " + ", ".join(f"{label} <{url}>" if url != label else label for label, url in info.ref_links())
         )
-    pytest.fail("\n".join(parts), pytrace=False)
+    return "\n".join(parts)
+
+
+def fail(expected: str, response: httpx.Response | None = None) -> NoReturn:
+    """Fail the current check with the standard evidence."""
+    raise CheckFailed(render(expected, response))
 
 
 def expect(condition: bool, expected: str, response: httpx.Response | None = None) -> None:
@@ -62,12 +83,37 @@ def expect_status(
     response: httpx.Response, status: int | Collection[int], code: str | Collection[str] | None = None, why: str = ""
 ) -> None:
     """Assert the status and `errors[0].extensions.code` (never the message text, which changes across versions)."""
+    wanted = _unmet_status(response, status, code)
+    if wanted:
+        fail(wanted + (f" ({why})" if why else ""), response)
+
+
+def require(condition: bool, precondition: str, response: httpx.Response | None = None) -> None:
+    """A precondition of the check: when it does not hold, the check is an error that names it."""
+    if not condition:
+        raise PreconditionFailed(render(precondition, response, precondition=True))
+
+
+def require_status(response: httpx.Response, status: int | Collection[int], why: str) -> None:
+    """`expect_status` for a step the check needs, not the behaviour it tests."""
+    wanted = _unmet_status(response, status, None)
+    require(not wanted, f"{wanted} ({why})", response)
+
+
+def received(value: T | None, precondition: str, response: httpx.Response | None = None) -> T:
+    """`value` when the target gave it (a token, a cookie), else the check is an error naming what was missing."""
+    if value is None:
+        raise PreconditionFailed(render(precondition, response, precondition=True))
+    return value
+
+
+def _unmet_status(
+    response: httpx.Response, status: int | Collection[int], code: str | Collection[str] | None
+) -> str | None:
+    """None when the answer has the status (and code); else what was wanted, as words."""
     statuses = {status} if isinstance(status, int) else set(status)
     codes = None if code is None else ({code} if isinstance(code, str) else set(code))
-    actual_code = error_code(response)
-    if response.status_code in statuses and (codes is None or actual_code in codes):
-        return
+    if response.status_code in statuses and (codes is None or error_code(response) in codes):
+        return None
     wanted = " or ".join(str(s) for s in sorted(statuses))
-    if codes:
-        wanted += " " + " or ".join(sorted(codes))
-    fail(wanted + (f" ({why})" if why else ""), response)
+    return wanted + (" " + " or ".join(sorted(codes)) if codes else "")

@@ -23,7 +23,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.schemas import APIOperation, BaseSchema
 
 from conformance.client import DirectusClient, bearer, error_code
-from conformance.evidence import Recorder, expect_status
+from conformance.evidence import RecordProperty, expect_status
 from conformance.profiles import examples
 
 Operation = APIOperation[Any, Any, Any, Any]
@@ -136,7 +136,7 @@ class Exploration:
     def accept(self, reason: str) -> None:
         self.accepted[reason] = self.accepted.get(reason, 0) + 1
 
-    def record(self, record_property: Recorder) -> None:
+    def record(self, record_property: RecordProperty) -> None:
         """Into the report: examples per mode, statuses seen, and every accepted answer with its reason."""
         record_property("examples", ", ".join(f"{n} {mode}" for mode, n in self.examples.items()))
         record_property("statuses", ", ".join(f"{status} x{n}" for status, n in sorted(self.statuses.items())))

@@ -1,140 +1,157 @@
-"""The plugin's command-line options, and what a run's options say: its target, whether it may write.
+"""The run's options, declared once: names, environment fallbacks and help, rendered for argparse and for pytest.
 
-Defined and read in one module, also for the embedded run's controller, which seeds before the first check.
+`directus-conformance run` and plain `pytest --pyargs conformance.checks` take the same options with the same help,
+and `value()` is the one place where a command-line value wins over the environment. What the values mean (a
+Target, a Run) is resolved in `config` and `run`; this module only says what can be given and how.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
-import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pytest
-
-from conformance.config import Target, resolve_target
 from conformance.profiles import DEFAULT_PROFILE, PROFILES
 
+if TYPE_CHECKING:
+    import pytest
 
-def add_options(parser: pytest.Parser) -> None:
-    """The plugin's options (its `pytest_addoption`)."""
-    group = parser.getgroup("directus-conformance", "Directus authentication conformance")
-    with contextlib.suppress(ValueError):  # pytest-base-url may already own --base-url / PYTEST_BASE_URL
-        group.addoption(
-            "--base-url", metavar="URL", default=None, help="Directus base URL (env DIRECTUS_URL or PYTEST_BASE_URL)"
-        )
-    group.addoption("--admin-token", default=None, help="admin static token (env DIRECTUS_ADMIN_TOKEN)")
-    group.addoption("--admin-email", default=None, help="admin email (env DIRECTUS_ADMIN_EMAIL)")
-    group.addoption("--admin-password", default=None, help="admin password (env DIRECTUS_ADMIN_PASSWORD)")
-    group.addoption(
-        "--run-tag",
-        dest="directus_run_tag",
-        default=None,
-        help="tag namespacing what this run creates (default: random)",
-    )
-    group.addoption("--fixture-file", dest="directus_fixture", default=None, help="a cast file like fixtures/cast.yaml")
-    group.addoption(
-        "--session-grace-period",
-        type=float,
-        default=None,
-        help="the target's SESSION_REFRESH_GRACE_PERIOD in seconds (default 10)",
-    )
-    group.addoption("--refresh-ttl", type=float, default=None, help="the target's REFRESH_TOKEN_TTL in seconds")
-    group.addoption(
-        "--max-wait",
-        type=float,
-        default=None,
-        help="longest wait a check may make for a token to expire, in seconds (default 30)",
-    )
-    group.addoption(
-        "--reports",
-        dest="directus_reports",
-        default=None,
-        help="write matrix.json, matrix.html and summary.md into this directory",
-    )
-    group.addoption(
-        "--target-name",
-        dest="directus_target_name",
-        default=None,
-        help="the target's name in reports (default: embedded or default)",
-    )
-    group.addoption(
-        "--waivers",
-        dest="directus_waivers",
-        default=None,
-        help="YAML file of checks expected to fail, each with a reason",
-    )
-    group.addoption(
-        "--baseline",
-        dest="directus_baseline",
-        default=None,
-        help="matrix.json of an earlier run: report regressions and improvements",
-    )
-    group.addoption(
-        "--fail-on",
-        dest="directus_fail_on",
-        choices=("failures", "regressions"),
-        default="failures",
-        help="fail the run on any failure (default) or only on regressions against --baseline",
-    )
-    group.addoption(
+__all__ = ["MATRIX", "OPTIONS", "RUN", "TARGET", "Option", "add_to_argparse", "add_to_pytest", "from_pytest", "value"]
+
+PYTEST_PREFIX = "directus_"  # pytest's option namespace is shared with every plugin: ours carry a prefix
+
+
+@dataclass(frozen=True)
+class Option:
+    flag: str
+    help: str
+    env: tuple[str, ...] = ()
+    type: Callable[[str], Any] = str
+    choices: tuple[str, ...] | None = None
+    default: Any = None
+    switch: bool = False  # a flag without a value (store_true)
+    secret: bool = False  # travels by environment only, never in argv or the workers' wire form
+    cli_default: Any = None  # where the command's default differs from plain pytest's (--reports)
+
+    @property
+    def name(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
+    def described(self) -> str:
+        return self.help + (f" (env {' or '.join(self.env)})" if self.env else "")
+
+    def argparse_kwargs(self) -> dict[str, Any]:
+        if self.switch:
+            return {"action": "store_true", "default": False, "help": self.described()}
+        default = self.cli_default if self.cli_default is not None else self.default
+        return {"type": self.type, "choices": self.choices, "default": default, "help": self.described()}
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("--base-url", "Directus base URL", env=("DIRECTUS_URL", "PYTEST_BASE_URL")),
+    Option("--admin-token", "admin static token", env=("DIRECTUS_ADMIN_TOKEN",), secret=True),
+    Option("--admin-email", "admin email", env=("DIRECTUS_ADMIN_EMAIL",)),
+    Option("--admin-password", "admin password", env=("DIRECTUS_ADMIN_PASSWORD",), secret=True),
+    Option("--run-tag", "tag namespacing what the run creates (default: random)"),
+    Option("--fixture-file", "a cast file in the format of fixtures/cast.yaml", type=Path),
+    Option("--session-grace-period", "the target's SESSION_REFRESH_GRACE_PERIOD in seconds (default 10)", type=float),
+    Option("--refresh-ttl", "the target's REFRESH_TOKEN_TTL in seconds", type=float),
+    Option("--max-wait", "longest wait a check may make for a token to expire, in seconds (default 30)", type=float),
+    Option("--ca-bundle", "PEM file of the CA that signed the target's TLS certificate", type=Path),
+    Option("--insecure", "do not verify the target's TLS certificate (a test server only)", switch=True),
+    Option(
+        "--embedded-target",
+        "the target is a throwaway Directus on this machine: the checks yield the cores to it, and what the run "
+        "seeds is discarded with it rather than cleaned",
+        switch=True,
+    ),
+    Option(
         "--profile",
-        dest="directus_run_profile",
+        "full (seeds a cast: needs admin credentials) or readonly (no writes, no admin credentials: the checks that "
+        "need no seeding, and the token checks for --persona-email)",
         choices=("full", "readonly"),
         default="full",
-        help="full (seeds a cast, needs admin credentials) or readonly (no writes, no admin: checks that need no "
-        "seeding, plus the token-lifecycle checks for --persona-email)",
-    )
-    group.addoption(
-        "--persona-email", default=None, help="read-only profile: your own user (env DIRECTUS_PERSONA_EMAIL)"
-    )
-    group.addoption(
-        "--persona-password", default=None, help="read-only profile: its password (env DIRECTUS_PERSONA_PASSWORD)"
-    )
-    group.addoption("--ca-bundle", default=None, help="PEM file of the CA that signed the target's TLS certificate")
-    group.addoption("--insecure", action="store_true", default=False, help="do not verify the target's TLS certificate")
-    group.addoption(
+    ),
+    Option("--persona-email", "read-only profile: a user of your own", env=("DIRECTUS_PERSONA_EMAIL",)),
+    Option("--persona-password", "read-only profile: its password", env=("DIRECTUS_PERSONA_PASSWORD",), secret=True),
+    Option(
         "--generative-profile",
-        dest="directus_profile",
-        choices=sorted(PROFILES),
+        "example budget of the generative suites: fast (CI, default) or deep (nightly)",
+        choices=tuple(sorted(PROFILES)),
         default=DEFAULT_PROFILE,
-        help="example budget of the generative suites: fast (CI, default) or deep (nightly)",
-    )
-    group.addoption(
-        "--embedded-target",
-        action="store_true",
-        default=False,
-        help="the target is a throwaway Directus booted by directus-conformance (set by the CLI): the checks yield "
-        "the cores to it, and what the run seeds is discarded with it rather than cleaned",
-    )
+    ),
+    Option(
+        "--reports",
+        "write matrix.json, matrix.html and summary.md into this directory",
+        type=Path,
+        cli_default=Path("reports"),
+    ),
+    Option("--waivers", "YAML file of checks expected to fail, each with a reason", type=Path),
+    Option("--baseline", "matrix.json of an earlier run: report regressions and improvements", type=Path),
+    Option(
+        "--fail-on",
+        "fail the run on any failure (default) or only on regressions against --baseline",
+        choices=("failures", "regressions"),
+        default="failures",
+    ),
+)
+BY_NAME = {option.name: option for option in OPTIONS}
+
+TARGET = (
+    "base_url",
+    "admin_token",
+    "admin_email",
+    "admin_password",
+    "run_tag",
+    "fixture_file",
+    "session_grace_period",
+    "refresh_ttl",
+    "max_wait",
+    "ca_bundle",
+    "insecure",
+)
+"""What names a target and its cast: `seed` and `clean` take these."""
+RUN = tuple(BY_NAME)
+"""`run` and the pytest plugin take every option."""
+MATRIX = ("generative_profile", "reports", "waivers")
+"""A matrix of embedded versions chooses its budget, reports and waivers; the rest is each embedded run's own."""
 
 
-def option_values(config: pytest.Config) -> dict[str, Any]:
-    o = config.option
-    return {
-        "base_url": getattr(o, "base_url", None),
-        "admin_token": o.admin_token,
-        "admin_email": o.admin_email,
-        "admin_password": o.admin_password,
-        "session_grace_period": o.session_grace_period,
-        "refresh_ttl": o.refresh_ttl,
-        "max_wait": o.max_wait,
-        "embedded": o.embedded_target,
-        "ca_bundle": o.ca_bundle,
-        "insecure": o.insecure,
-    }
+def value(given: Mapping[str, Any], env: Mapping[str, str], name: str) -> Any:
+    """The command-line value if given, else the first of the option's environment variables that is set, else
+    its default."""
+    if given.get(name) not in (None, ""):
+        return given[name]
+    for variable in BY_NAME[name].env if name in BY_NAME else ():
+        if env.get(variable):
+            return env[variable]
+    return BY_NAME[name].default if name in BY_NAME else None
 
 
-def configured_target(config: pytest.Config) -> Target | None:
-    """The target the options and the environment name (None: none is named)."""
-    return resolve_target(option_values(config), os.environ)
+def add_to_argparse(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
+    for name in names:
+        option = BY_NAME[name]
+        parser.add_argument(option.flag, **option.argparse_kwargs())
 
 
-def fixture_file(config: pytest.Config) -> Path | None:
-    """The user's cast file (--fixture-file), or None for the packaged cast."""
-    name = config.option.directus_fixture
-    return Path(name) if name else None
+def add_to_pytest(parser: pytest.Parser) -> None:
+    """The plugin's options: the same flags, help and defaults; each value under `directus_<name>`."""
+    group = parser.getgroup("directus-conformance", "Directus authentication conformance")
+    for option in OPTIONS:
+        kwargs: dict[str, Any] = {"dest": PYTEST_PREFIX + option.name, "help": option.described()}
+        if option.switch:
+            kwargs |= {"action": "store_true", "default": False}
+        else:
+            kwargs |= {"type": option.type, "choices": option.choices, "default": option.default}
+        with contextlib.suppress(ValueError):  # pytest-base-url may already own --base-url
+            group.addoption(option.flag, **kwargs)
 
 
-def is_readonly(config: pytest.Config) -> bool:
-    return bool(config.option.directus_run_profile == "readonly")
+def from_pytest(config: pytest.Config) -> dict[str, Any]:
+    """The values pytest parsed, by option name (--base-url also from pytest-base-url when it owns the flag)."""
+    values = {option.name: getattr(config.option, PYTEST_PREFIX + option.name, None) for option in OPTIONS}
+    values["base_url"] = values["base_url"] or getattr(config.option, "base_url", None)
+    return values

@@ -1,7 +1,7 @@
 """Check metadata, declared once per check and the source of everything derived from it.
 
-`@check(...)` records the check's ID, level, title, refs and behaviour and marks the test function with it; the
-catalogue, JUnit properties, Allure labels and SKIP reasons are all read from here. No list is kept by hand.
+`@check(...)` records the check's ID, level, title, refs, behaviour and needs and marks the test function with it;
+the catalogue, JUnit properties, Allure labels and SKIP reasons are all read from here. No list is kept by hand.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 import pytest
+
+from conformance.needs import Requirement
 
 Level = Literal["MUST", "SHOULD"]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,7 +33,7 @@ class CheckInfo:
     title: str
     behaviour: str
     refs: tuple[str, ...]
-    requires: str | None = None
+    needs: tuple[Requirement, ...] = ()  # beyond the cast and members its fixtures ask for, see needs
     waits: bool = False  # sleeps on the target's clock (token expiry, grace period): scheduled first, see scheduling
 
     def ref_links(self) -> list[tuple[str, str]]:
@@ -73,7 +75,7 @@ def check(
     level: Level,
     title: str,
     refs: tuple[str, ...] | list[str],
-    requires: str | None = None,
+    needs: tuple[Requirement, ...] = (),
     waits: bool = False,
 ) -> Callable[[F], F]:
     """Declare a conformance check: `@check("LOGOUT-204", level="MUST", title="Logout answers 204", refs=[…])`."""
@@ -83,7 +85,7 @@ def check(
         behaviour = str(getattr(module, "BEHAVIOUR", function.__module__))
         if id in REGISTRY and REGISTRY[id].title != title:
             raise ValueError(f"check ID {id} is declared twice")
-        info = CheckInfo(id, level, title, behaviour, tuple(refs), requires, waits)
+        info = CheckInfo(id, level, title, behaviour, tuple(refs), needs, waits)
         REGISTRY[id] = info
         return pytest.mark.conformance(info)(function)  # type: ignore[no-any-return]
 

@@ -7,11 +7,9 @@ seed that stopped half-way. Seeding converges: run it twice with one tag and the
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -19,8 +17,9 @@ from typing import Any
 import yaml
 
 from conformance.access import AccessModel, Names, access_model, find, member_rules
-from conformance.admin import Admin, Facts, TargetError
-from conformance.config import ConfigError
+from conformance.admin import Admin
+from conformance.cast import ROLES, Cast, Persona
+from conformance.errors import ConfigError
 from conformance.redaction import register_secret
 
 TAG_PATTERN = re.compile(r"^[a-z0-9]{4,16}$")
@@ -29,6 +28,12 @@ DEFAULT_FIXTURE = "cast.yaml"
 
 def new_run_tag() -> str:
     return "dc" + secrets.token_hex(3)
+
+
+def check_run_tag(tag: str) -> str:
+    if not TAG_PATTERN.match(tag):
+        raise ConfigError(f"run tag {tag!r} must be 4 to 16 lower-case letters or digits")
+    return tag
 
 
 def load_fixture(path: Path | None = None) -> dict[str, Any]:
@@ -44,60 +49,15 @@ def load_fixture(path: Path | None = None) -> dict[str, Any]:
         raise ConfigError(f"--fixture-file {path}: not YAML ({' '.join(str(error).split())})") from error
     if not isinstance(cast, dict) or not isinstance(cast.get("users"), list) or not isinstance(cast.get("posts"), list):
         raise ConfigError(f"--fixture-file {path}: not a cast (users and posts, in the format of fixtures/cast.yaml)")
+    members = {user.get("key") for user in cast["users"] if isinstance(user, dict) and user.get("role") == "member"}
+    roles = cast["roles"] if isinstance(cast.get("roles"), dict) else {}
+    miscast = [role for role in ROLES if roles.get(role) not in members]
+    if miscast:
+        raise ConfigError(
+            f"--fixture-file {path}: roles: must name a member (a user with role: member) for each of "
+            f"{', '.join(miscast)}, as fixtures/cast.yaml does"
+        )
     return cast
-
-
-@dataclass(frozen=True)
-class Persona:
-    key: str
-    name: str
-    email: str
-    password: str
-    id: str
-    is_admin: bool
-    static_token: str
-
-
-@dataclass(frozen=True)
-class Cast:
-    """The typed, immutable handle the checks receive: who is who, which posts are whose, and the names used."""
-
-    run_tag: str
-    collection: str
-    member_role: str
-    member_role_id: str
-    member_policy: str | None
-    personas: dict[str, Persona]
-    posts: dict[str, list[int]]
-    facts: Facts
-    ownership_skip_reason: str | None = None
-    titles: dict[int, str] = field(default_factory=dict)
-    tfa_grant: str | None = None
-
-    def names(self) -> dict[str, Any]:
-        """The names actually used on the target, for the report."""
-        return {
-            "run_tag": self.run_tag,
-            "collection": self.collection,
-            "member_role": self.member_role,
-            "member_policy": self.member_policy,
-            "emails": sorted(p.email for p in self.personas.values()),
-        }
-
-    @property
-    def all_posts(self) -> list[int]:
-        return sorted(post for ids in self.posts.values() for post in ids)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str) -> Cast:
-        data = json.loads(text)
-        data["personas"] = {k: Persona(**v) for k, v in data["personas"].items()}
-        data["facts"] = Facts(**data["facts"])
-        data["titles"] = {int(k): v for k, v in data["titles"].items()}
-        return cls(**data)
 
 
 def tagged_email(email: str, tag: str) -> str:
@@ -109,11 +69,9 @@ class Loader:
     """Applies and removes a fixture on one target with an admin credential."""
 
     def __init__(self, admin: Admin, fixture: dict[str, Any], run_tag: str) -> None:
-        if not TAG_PATTERN.match(run_tag):
-            raise TargetError(f"run tag {run_tag!r} must be 4 to 16 lower-case letters or digits")
         self.admin = admin
         self.fixture = fixture
-        self.tag = run_tag
+        self.tag = check_run_tag(run_tag)
         self.collection = f"{fixture['collection']}_{run_tag}"
         self.names = Names(
             tag=run_tag,
@@ -152,17 +110,18 @@ class Loader:
         tfa_grant = None if skip_reason else self.access.tfa_grant()
         member_policy = self.names.member_policy if facts.has_policies else None
         return Cast(
-            self.tag,
-            self.collection,
-            self.names.member_role,
-            member_role_id,
-            member_policy,
-            personas,
-            posts,
-            facts,
-            skip_reason,
-            titles,
-            tfa_grant,
+            run_tag=self.tag,
+            collection=self.collection,
+            member_role=self.names.member_role,
+            member_role_id=member_role_id,
+            member_policy=member_policy,
+            personas=personas,
+            posts=posts,
+            facts=facts,
+            roles=dict(self.fixture["roles"]),
+            custom_rules_unavailable=skip_reason,
+            titles=titles,
+            tfa_grant=tfa_grant,
         )
 
     def _ensure_collection(self) -> None:

@@ -11,64 +11,73 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from filelock import FileLock
 
-from conformance.admin import Admin, TargetError
-from conformance.client import DirectusClient, DirectusError
+from conformance.admin import Admin, Facts
+from conformance.cast import Cast
+from conformance.client import DirectusClient
 from conformance.config import Target
-from conformance.options import configured_target, fixture_file
+from conformance.errors import SeedFailed, TargetError
 from conformance.redaction import redact_text
-from conformance.seeding import Cast, Loader, load_fixture
+from conformance.run import Run
+from conformance.seeding import Loader, load_fixture
 
-
-def shared_dir(config: pytest.Config) -> Path:
-    """The directory all xdist workers of this run share, keyed by the run tag (created by the first seed)."""
-    return Path(tempfile.gettempdir()) / f"directus-conformance-run-{config.option.directus_run_tag}"
+__all__ = ["SharedSeed", "clean_after_run", "open_loader"]
 
 
 @contextlib.contextmanager
-def open_loader(config: pytest.Config, target: Target) -> Iterator[Loader]:
-    """A seeding loader for the target, its admin client closed afterwards."""
+def open_loader(run: Run, target: Target) -> Iterator[Loader]:
+    """A seeding loader for the run's cast on the target, its admin client closed afterwards."""
     with DirectusClient(target.base_url, verify=target.verify) as client:
-        cast = load_fixture(fixture_file(config))
-        yield Loader(Admin(client, target.admin), cast, config.option.directus_run_tag)
+        yield Loader(Admin(client, target.admin), load_fixture(run.cast_file), run.run_tag)
 
 
-class SeedFailed(Exception):
-    """The run's seed failed: the target's answer, redacted (every check that needs the cast reports it)."""
+class SharedSeed:
+    """The seed of the run tagged `run_tag`, in a directory all its processes share (created by the first seed)."""
+
+    def __init__(self, run_tag: str) -> None:
+        self.directory = Path(tempfile.gettempdir()) / f"directus-conformance-run-{run_tag}"
+        self.handle = self.directory / "cast.json"
+        self.failure = self.directory / "seed-error.txt"
+
+    def get_or_make(self, loader: Loader) -> Cast:
+        """The run's cast: the first process to get here seeds, the others read its handle (also after a failure,
+        which is not tried again: SeedFailed with the target's redacted answer)."""
+        self.directory.mkdir(mode=0o700, exist_ok=True)
+        with FileLock(str(self.directory / "seed.lock")):
+            if self.handle.exists():
+                return Cast.from_json(self.handle.read_text())
+            if not self.failure.exists():
+                (self.directory / "seed-started").touch()  # the controller cleans even if the seed stops half-way
+                try:
+                    seeded = loader.seed()
+                    self.handle.write_text(seeded.to_json())
+                    self.handle.chmod(0o600)
+                    return seeded
+                except TargetError as error:
+                    self.failure.write_text(redact_text(str(error)))
+        raise SeedFailed(self.failure.read_text())
+
+    def facts(self) -> Facts | None:
+        """What the seed learnt of the target (its version), once it has seeded."""
+        return Cast.from_json(self.handle.read_text()).facts if self.handle.exists() else None
+
+    @property
+    def started(self) -> bool:
+        return (self.directory / "seed-started").exists()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def seed_once(config: pytest.Config, loader: Loader) -> Cast:
-    """The run's cast: the first process to get here seeds, the others read its handle (also after a failure, which
-    is not tried again). The embedded run seeds from the controller as soon as the server answers."""
-    directory = shared_dir(config)
-    directory.mkdir(mode=0o700, exist_ok=True)
-    handle, failure = directory / "cast.json", directory / "seed-error.txt"
-    with FileLock(str(directory / "seed.lock")):
-        if handle.exists():
-            return Cast.from_json(handle.read_text())
-        if not failure.exists():
-            (directory / "seed-started").touch()  # the controller cleans even if the seed stops half-way
-            try:
-                seeded = loader.seed()
-                handle.write_text(seeded.to_json())
-                handle.chmod(0o600)
-                return seeded
-            except (TargetError, DirectusError) as error:
-                failure.write_text(redact_text(str(error)))
-    raise SeedFailed(failure.read_text())
-
-
-def clean_after_run(config: pytest.Config) -> None:
+def clean_after_run(run: Run) -> None:
     """At the end of the run, on the controller: remove everything the run seeded (also after a half-way seed), then
-    the shared dir. An embedded target is discarded after the run, its database with it: cleaning it would only cost
-    time."""
-    directory = shared_dir(config)
-    if not directory.exists():
+    the shared directory. An embedded target is discarded after the run, its database with it: cleaning it would
+    only cost time."""
+    seed = SharedSeed(run.run_tag)
+    if not seed.directory.exists():
         return  # nothing was seeded: no request, no file
-    found = configured_target(config)
-    if found is not None and not config.option.embedded_target and (directory / "seed-started").exists():
-        with open_loader(config, found) as loader:
+    if run.target is not None and not run.target.embedded and seed.started:
+        with open_loader(run, run.target) as loader:
             loader.clean()
-    shutil.rmtree(directory, ignore_errors=True)
+    seed.remove()

@@ -1,26 +1,57 @@
 """The one table of version differences: which Directus release first had each auth behaviour.
 
-Checks declare `requires="feature"`; the plugin SKIPs them, with the reason, on targets older than the table says.
-Sources are in ../shared/spec/directus-auth-behaviour.md §8.
+Checks declare `needs=(SESSION_MODE,)`; `applicability.why_not` SKIPs them, with the reason, on targets older than
+the table says. Sources are in ../shared/spec/directus-auth-behaviour.md §8.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "FEATURES",
+    "POLICIES",
+    "SESSIONS_CLEARED_ON_USER_CHANGE",
+    "SESSION_GRACE_PERIOD",
+    "SESSION_MODE",
+    "SINGLE_TOKEN_TRANSPORT",
+    "Feature",
+    "missing_feature_reason",
+    "parse_version",
+]
+
 
 @dataclass(frozen=True)
 class Feature:
+    name: str
     first_version: str
     description: str
 
+    def missing_in(self, version: str | None) -> str | None:
+        """Why `version` lacks the feature, or None when it has it (or the version is unknown)."""
+        if version and parse_version(version) < parse_version(self.first_version):
+            return f"Directus {version} predates {self.description} (first in {self.first_version})"
+        return None
 
+
+SESSION_MODE = Feature("session_mode", "10.10.0", "session mode (mode: session, the session cookie)")
+SINGLE_TOKEN_TRANSPORT = Feature(
+    "single_token_transport", "10.10.0", "400 when a token is sent in both the header and the query"
+)
+SESSION_GRACE_PERIOD = Feature("session_grace_period", "10.11.0", "SESSION_REFRESH_GRACE_PERIOD for session refreshes")
+POLICIES = Feature("policies", "11.0.0", "access policies (/policies, /access)")
+SESSIONS_CLEARED_ON_USER_CHANGE = Feature(
+    "sessions_cleared_on_user_change", "11.9.2", "sessions cleared when a user's status or password changes"
+)
 FEATURES: dict[str, Feature] = {
-    "session_mode": Feature("10.10.0", "session mode (mode: session, the session cookie)"),
-    "single_token_transport": Feature("10.10.0", "400 when a token is sent in both the header and the query"),
-    "session_grace_period": Feature("10.11.0", "SESSION_REFRESH_GRACE_PERIOD for session refreshes"),
-    "policies": Feature("11.0.0", "access policies (/policies, /access)"),
-    "sessions_cleared_on_user_change": Feature("11.9.2", "sessions cleared when a user's status or password changes"),
+    feature.name: feature
+    for feature in (
+        SESSION_MODE,
+        SINGLE_TOKEN_TRANSPORT,
+        SESSION_GRACE_PERIOD,
+        POLICIES,
+        SESSIONS_CLEARED_ON_USER_CHANGE,
+    )
 }
 
 
@@ -32,7 +63,4 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 def missing_feature_reason(feature: str, version: str | None) -> str | None:
     """Why a check needing `feature` does not apply to `version`, or None when it applies (or version unknown)."""
-    known = FEATURES[feature]
-    if version and parse_version(version) < parse_version(known.first_version):
-        return f"Directus {version} predates {known.description} (first in {known.first_version})"
-    return None
+    return FEATURES[feature].missing_in(version)

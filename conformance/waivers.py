@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from conformance.config import ConfigError
+from conformance.errors import ConfigError
 
 
 @dataclass(frozen=True)

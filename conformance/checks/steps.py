@@ -7,19 +7,32 @@ from typing import Any, Literal
 import httpx
 import jwt
 
+from conformance.cast import Cast, Persona
 from conformance.client import DirectusClient, Login, Mode, bearer
-from conformance.evidence import expect, expect_status
-from conformance.seeding import Cast, Persona
+from conformance.evidence import expect, expect_status, received, require_status
 
 CredentialKind = Literal["access_token", "session_cookie", "static_token"]
 CREDENTIAL_KINDS: tuple[CredentialKind, ...] = ("access_token", "session_cookie", "static_token")
 
 
 def login(directus: DirectusClient, persona: Persona, mode: Mode = "json") -> Login:
-    """Log a persona in; a refused login fails the check with the evidence (it is a precondition)."""
+    """Log a persona in, as a precondition: a refused login is an error of the check, with the evidence (the checks
+    of login itself judge the answer instead, see test_login)."""
     result = directus.login(persona.email, persona.password, mode)
-    expect_status(result.response, 200, why=f"{persona.name} logs in with the right password ({mode} mode)")
+    require_status(result.response, 200, why=f"{persona.name} logs in with the right password ({mode} mode)")
     return result
+
+
+def access_token(directus: DirectusClient, persona: Persona) -> str:
+    """A fresh access token of `persona`, from a json login (a precondition)."""
+    answer = login(directus, persona, "json")
+    return received(answer.access_token, "a json login returns an access token", answer.response)
+
+
+def refresh_credential(directus: DirectusClient, persona: Persona, mode: Mode) -> str:
+    """The refresh credential a fresh login of `persona` hands out in `mode` (a precondition)."""
+    answer = login(directus, persona, mode)
+    return received(refresh_secret(answer, mode), f"a refresh credential from the {mode} login", answer.response)
 
 
 def credentials(directus: DirectusClient, persona: Persona, kind: CredentialKind) -> dict[str, str]:
@@ -29,13 +42,13 @@ def credentials(directus: DirectusClient, persona: Persona, kind: CredentialKind
         headers = bearer(persona.static_token)
     elif kind == "session_cookie":
         session = login(directus, persona, "session")
-        expect(session.cookie is not None, "a session login sets the session cookie", session.response)
-        assert session.cookie is not None
-        headers = directus.session_headers(session.cookie.value)
+        cookie = received(
+            session.cookie, f"a session login sets the {directus.session_cookie} cookie", session.response
+        )
+        headers = directus.session_headers(cookie.value)
     else:
         access = login(directus, persona, "json")
-        assert access.access_token is not None
-        headers = bearer(access.access_token)
+        headers = bearer(received(access.access_token, "a json login returns an access token", access.response))
     expect_user(whoami(directus, headers), persona, f"{persona.name}'s {kind.replace('_', ' ')}")
     return headers
 

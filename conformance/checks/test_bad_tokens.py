@@ -10,12 +10,16 @@ import time
 import jwt
 import pytest
 
-from conformance.checks.steps import claims_of, login
-from conformance.client import DirectusClient, bearer
-from conformance.config import Target
-from conformance.evidence import expect_status
-from conformance.plugin import Members
-from conformance.registry import check
+from conformance.checks.api import (
+    DirectusClient,
+    Members,
+    Target,
+    access_token,
+    bearer,
+    check,
+    claims_of,
+    expect_status,
+)
 
 BEHAVIOUR = "Bad tokens are refused"
 ACCOUNTABILITY = "api/src/utils/get-accountability-for-token.ts"
@@ -55,8 +59,7 @@ def test_unknown_token_is_refused(directus: DirectusClient, token: str) -> None:
 )
 @pytest.mark.parametrize("how", ["re-signed with another key", "alg none", "claims edited (admin_access)"])
 def test_forged_token_is_refused(directus: DirectusClient, members: Members, how: str) -> None:
-    token = login(directus, members["mike"]).access_token
-    assert token is not None
+    token = access_token(directus, members.reader)
     response = directus.request("GET", "/users/me", headers=bearer(forge(token, how)))
     expect_status(response, 403, "INVALID_TOKEN", why=f"a token {how}")
 
@@ -69,8 +72,7 @@ def test_forged_token_is_refused(directus: DirectusClient, members: Members, how
     waits=True,
 )
 def test_expired_token_is_refused(directus: DirectusClient, members: Members, target: Target) -> None:
-    token = login(directus, members["mike"]).access_token
-    assert token is not None
+    token = access_token(directus, members.reader)
     wait = claims_of(token)["exp"] - time.time() + 1.0
     if wait > target.max_wait_s:
         pytest.skip(f"the access token expires in {wait:.0f} s, beyond --max-wait {target.max_wait_s:.0f} s")

@@ -5,11 +5,23 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conformance.checks.steps import expect_user, login, logout_with, refresh_secret, refresh_with, whoami
-from conformance.client import DirectusClient, Mode, bearer, set_cookies
-from conformance.evidence import expect, expect_status
-from conformance.plugin import Members
-from conformance.registry import check
+from conformance.checks.api import (
+    DirectusClient,
+    Members,
+    Mode,
+    bearer,
+    check,
+    expect,
+    expect_status,
+    expect_user,
+    login,
+    logout_with,
+    received,
+    refresh_credential,
+    refresh_with,
+    set_cookies,
+    whoami,
+)
 
 BEHAVIOUR = "Logout"
 CONTROLLER = "api/src/controllers/auth.ts"
@@ -18,15 +30,13 @@ MODES: list[Mode] = ["json", "cookie", "session"]
 
 
 def log_in_and_out(directus: DirectusClient, members: Members, mode: Mode) -> tuple[str, httpx.Response]:
-    """Log Carmen in, log her out in the same mode; return the refresh credential and the logout response.
+    """Log a member in, log them out in the same mode; return the refresh credential and the logout response.
 
     A session cookie is first shown to work, so that its refusal after logout means something."""
-    carmen = members["carmen"]
-    secret = refresh_secret(login(directus, carmen, mode), mode)
-    expect(secret is not None, f"a refresh credential from the {mode} login")
-    assert secret is not None
+    member = members.member
+    secret = refresh_credential(directus, member, mode)
     if mode == "session":
-        expect_user(whoami(directus, directus.session_headers(secret)), carmen, "the session cookie before logout")
+        expect_user(whoami(directus, directus.session_headers(secret)), member, "the session cookie before logout")
     return secret, logout_with(directus, mode, secret)
 
 
@@ -85,12 +95,12 @@ def test_logout_clears_cookie(directus: DirectusClient, members: Members, mode: 
     title="After a json logout, the access token issued with the refresh token no longer works",
 )
 def test_logout_ends_access_token(directus: DirectusClient, members: Members) -> None:
-    carmen = members["carmen"]
-    result = login(directus, carmen, "json")
-    assert result.access_token is not None and result.refresh_token is not None
-    expect_status(directus.logout("json", refresh_token=result.refresh_token), 204)
+    result = login(directus, members.member, "json")
+    access = received(result.access_token, "a json login returns an access token", result.response)
+    refresh = received(result.refresh_token, "a json login returns a refresh token", result.response)
+    expect_status(directus.logout("json", refresh_token=refresh), 204)
     expect_status(
-        whoami(directus, bearer(result.access_token)),
+        whoami(directus, bearer(access)),
         401,
         why="a logged-out session's access token should stop working (Directus documents that it stays "
         "valid until it expires)",

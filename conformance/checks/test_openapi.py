@@ -1,7 +1,7 @@
 """Generated input, from the target's own OpenAPI document: no server errors, auth enforced, answers as documented.
 
 schemathesis generates valid (positive) and invalid (negative) requests for the `/auth/*` operations and the seeded
-collection's operations. Reads of the collection are sent as Beth (a member); writes are only ever sent without
+collection's operations. Reads of the collection are sent as the owner (a member); writes are only ever sent without
 credentials or with an invalid token, so a run never changes data, even on a broken target.
 """
 
@@ -19,8 +19,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from conformance.client import DirectusClient, bearer
-from conformance.evidence import Recorder, expect, expect_status
+from conformance.checks.api import (
+    Cast,
+    DirectusClient,
+    Profile,
+    RecordProperty,
+    bearer,
+    check,
+    expect,
+    expect_status,
+)
 from conformance.openapi import (
     AUTH_OPERATIONS,
     COLLECTION_OPERATIONS,
@@ -37,9 +45,6 @@ from conformance.openapi import (
     schemathesis_failures,
     undocumented_status,
 )
-from conformance.profiles import Profile
-from conformance.registry import check
-from conformance.seeding import Cast
 
 BEHAVIOUR = "OpenAPI operations hold under generated input"
 ERRORS = "/guides/connect/errors"
@@ -54,9 +59,9 @@ def openapi_document(directus: DirectusClient, cast: Cast) -> BaseSchema:
 
 
 @pytest.fixture(scope="session")
-def case_book(profile: Profile) -> Iterator[CaseBook]:
+def case_book(budget: Profile) -> Iterator[CaseBook]:
     """Each operation's generated cases, shared by the three checks below (in this process)."""
-    with CaseBook(profile.openapi_examples) as book:
+    with CaseBook(budget.openapi_examples) as book:
         yield book
 
 
@@ -72,8 +77,8 @@ def operation_in(document: BaseSchema, label: str, cast: Cast) -> Operation:
 
 
 def credentials_for(label: str, cast: Cast) -> dict[str, str] | None:
-    """Beth's static token for reads of the collection; nothing for writes and for the /auth operations."""
-    return bearer(cast.personas["beth"].static_token) if label in COLLECTION_READS else None
+    """The owner's static token for reads of the collection; nothing for writes and for the /auth operations."""
+    return bearer(cast.playing("owner").static_token) if label in COLLECTION_READS else None
 
 
 def unknown_email(cast: Cast) -> str:
@@ -92,7 +97,7 @@ def test_no_input_gives_a_server_error(
     cast: Cast,
     openapi_document: BaseSchema,
     case_book: CaseBook,
-    record_property: Recorder,
+    record_property: RecordProperty,
     label: str,
 ) -> None:
     operation, found = operation_in(openapi_document, label, cast), Exploration()
@@ -121,7 +126,7 @@ def test_operation_refuses_missing_or_invalid_credentials(
     cast: Cast,
     openapi_document: BaseSchema,
     case_book: CaseBook,
-    record_property: Recorder,
+    record_property: RecordProperty,
     label: str,
 ) -> None:
     operation, found = operation_in(openapi_document, label, cast), Exploration()
@@ -153,7 +158,7 @@ def test_answers_match_the_document(
     cast: Cast,
     openapi_document: BaseSchema,
     case_book: CaseBook,
-    record_property: Recorder,
+    record_property: RecordProperty,
     label: str,
 ) -> None:
     operation, found = operation_in(openapi_document, label, cast), Exploration()

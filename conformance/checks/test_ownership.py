@@ -9,21 +9,24 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.checks.steps import CredentialKind, credentials, list_posts
-from conformance.client import DirectusClient, bearer
-from conformance.evidence import expect, expect_status
-from conformance.registry import check
-from conformance.seeding import Cast, Loader
+from conformance.checks.api import (
+    CREDENTIAL_KINDS,
+    Cast,
+    CredentialKind,
+    DirectusClient,
+    Loader,
+    Need,
+    bearer,
+    check,
+    credentials,
+    expect,
+    expect_status,
+    list_posts,
+)
 
 BEHAVIOUR = "Ownership filtering"
 REFS = ("/guides/auth/access-control", "api/src/permissions/utils/fetch-dynamic-variable-data.ts", "v5.0.0-8.2.2")
-KINDS: list[CredentialKind] = ["access_token", "session_cookie", "static_token"]
-
-
-@pytest.fixture(autouse=True)
-def _ownership_applies(cast: Cast) -> None:
-    if cast.ownership_skip_reason:
-        pytest.skip(cast.ownership_skip_reason)
+NEEDS = (Need.CUSTOM_RULES,)  # every check here: members may read only their own posts
 
 
 def others_posts(cast: Cast, key: str) -> list[int]:
@@ -37,10 +40,11 @@ def admin_view(directus: DirectusClient, cast: Cast, loader: Loader, post: int) 
 @check(
     "OWNERSHIP-LIST",
     level="MUST",
+    needs=NEEDS,
     refs=REFS,
     title="The list of posts holds exactly the caller's own posts (all of them for an admin)",
 )
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", CREDENTIAL_KINDS)
 def test_list_holds_own_posts(directus: DirectusClient, cast: Cast, persona_key: str, kind: CredentialKind) -> None:
     persona = cast.personas[persona_key]
     response = list_posts(directus, cast, credentials(directus, persona, kind))
@@ -55,10 +59,11 @@ def test_list_holds_own_posts(directus: DirectusClient, cast: Cast, persona_key:
 @check(
     "OWNERSHIP-OTHERS-403",
     level="MUST",
+    needs=NEEDS,
     refs=(*REFS, "v5.0.0-8.2.1"),
     title="Reading, updating or deleting someone else's post is refused with 403 FORBIDDEN, and the post is unchanged",
 )
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", CREDENTIAL_KINDS)
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
 def test_others_posts_are_forbidden(
     directus: DirectusClient, cast: Cast, loader: Loader, member_key: str, kind: CredentialKind, method: str
@@ -76,8 +81,8 @@ def test_others_posts_are_forbidden(
         )
 
 
-@check("OWNERSHIP-UPDATE-OWN", level="MUST", refs=REFS, title="Updating one's own post is allowed (200)")
-@pytest.mark.parametrize("kind", KINDS)
+@check("OWNERSHIP-UPDATE-OWN", level="MUST", needs=NEEDS, refs=REFS, title="Updating one's own post is allowed (200)")
+@pytest.mark.parametrize("kind", CREDENTIAL_KINDS)
 def test_own_post_can_be_updated(directus: DirectusClient, cast: Cast, author_key: str, kind: CredentialKind) -> None:
     author = cast.personas[author_key]
     headers = credentials(directus, author, kind)
@@ -111,6 +116,7 @@ def leaked_rows(data: list[dict[str, Any]], own: list[int]) -> list[Any]:
 @check(
     "OWNERSHIP-NO-LEAK-REST",
     level="MUST",
+    needs=NEEDS,
     refs=(*REFS, "v5.0.0-8.2.3"),
     title="No query shape (filter, search, sort, fields, deep, aggregate, groupBy) reveals other users' posts "
     "or their count",
@@ -138,6 +144,7 @@ def test_rest_queries_do_not_leak(directus: DirectusClient, cast: Cast, member_k
 @check(
     "OWNERSHIP-NO-LEAK-GRAPHQL",
     level="MUST",
+    needs=NEEDS,
     refs=(*REFS, "/guides/connect/graphql"),
     title="GraphQL lists, aggregates and by-id queries reveal no other user's posts",
 )

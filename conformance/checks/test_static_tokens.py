@@ -5,12 +5,20 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
-from conformance.checks.steps import expect_user, login, whoami
-from conformance.client import DirectusClient, bearer
-from conformance.evidence import expect, expect_status
-from conformance.redaction import register_secret
-from conformance.registry import check
-from conformance.seeding import Cast, Loader, Persona
+from conformance.checks.api import (
+    Cast,
+    DirectusClient,
+    Loader,
+    Persona,
+    access_token,
+    bearer,
+    check,
+    expect,
+    expect_status,
+    expect_user,
+    register_secret,
+    whoami,
+)
 
 BEHAVIOUR = "Static tokens"
 ACCOUNTABILITY = "api/src/utils/get-accountability-for-token.ts"
@@ -48,9 +56,9 @@ def test_static_token_authenticates(directus: DirectusClient, throwaway: Callabl
     title="A static token reads back masked, also to an admin",
 )
 def test_static_token_reads_back_masked(directus: DirectusClient, cast: Cast, loader: Loader) -> None:
-    beth = cast.personas["beth"]
+    owner = cast.playing("owner")
     response = directus.request(
-        "GET", f"/users/{beth.id}", headers=bearer(loader.admin.token()), params={"fields": "token"}
+        "GET", f"/users/{owner.id}", headers=bearer(loader.admin.token()), params={"fields": "token"}
     )
     expect_status(response, 200)
     expect(response.json()["data"]["token"] == MASK, f"the token field reads {MASK!r}", response)
@@ -98,8 +106,7 @@ def test_null_revokes_static_token(directus: DirectusClient, throwaway: Callable
 )
 def test_member_cannot_set_own_token(directus: DirectusClient, throwaway: Callable[[], Persona]) -> None:
     user = throwaway()
-    access = login(directus, user).access_token
-    assert access is not None
+    access = access_token(directus, user)
     token = new_token()
     response = directus.request("PATCH", "/users/me", headers=bearer(access), json={"token": token})
     expect_status(response, 403, "FORBIDDEN")

@@ -16,14 +16,29 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
-from conformance.checks.steps import claims_of, expect_user, login, logout_with, refresh_secret, refresh_with, whoami
-from conformance.client import DirectusClient, Login, Mode, bearer
-from conformance.config import Target
-from conformance.evidence import Recorder, expect, expect_status
-from conformance.plugin import Members
-from conformance.profiles import Profile, examples
-from conformance.registry import check
-from conformance.seeding import Persona
+from conformance.checks.api import (
+    DirectusClient,
+    Login,
+    Members,
+    Mode,
+    Persona,
+    Profile,
+    RecordProperty,
+    Target,
+    bearer,
+    check,
+    claims_of,
+    examples,
+    expect_status,
+    expect_user,
+    fail,
+    login,
+    logout_with,
+    received,
+    refresh_secret,
+    refresh_with,
+    whoami,
+)
 
 BEHAVIOUR = "Token lifecycle (state machine)"
 SERVICE = "api/src/services/authentication.ts"
@@ -44,8 +59,8 @@ class Chain:
 
     def rotate(self, answer: Login, mode: Mode) -> None:
         successor = refresh_secret(answer, mode)
-        expect(successor is not None and successor != self.current, "a new refresh credential", answer.response)
-        assert successor is not None
+        if successor is None or successor == self.current:
+            fail("a new refresh credential", answer.response)
         self.rotated.append((self.current, time.monotonic()))
         self.current, self.access = successor, answer.access_token
 
@@ -85,9 +100,9 @@ def lifecycle(
         @rule()
         def log_in(self) -> None:
             answer = login(directus, persona, mode)
-            current = refresh_secret(answer, mode)
-            expect(current is not None, f"a refresh credential from the {mode} login", answer.response)
-            assert current is not None
+            current = received(
+                refresh_secret(answer, mode), f"a refresh credential from the {mode} login", answer.response
+            )
             asserted["log in"] += 1
             self.chains.append(Chain(asserted["log in"], current, answer.access_token))
 
@@ -130,10 +145,9 @@ def lifecycle(
                     expect_status(response, 401, why="the session cookie of a chain that was logged out")
                 else:
                     expect_user(response, persona, "the chain's current session cookie")
-            elif not chain.logged_out and access_is_fresh(chain.access):
+            elif not chain.logged_out and chain.access is not None and access_is_fresh(chain.access):
                 # json / cookie access tokens are stateless JWTs, valid until exp even after logout (documented;
                 # LOGOUT-ENDS-ACCESS-TOKEN reports it): only the live chain's token is asserted.
-                assert chain.access is not None
                 asserted["use"] += 1
                 expect_user(whoami(directus, bearer(chain.access)), persona, "the chain's latest access token")
 
@@ -149,13 +163,18 @@ def lifecycle(
 )
 @pytest.mark.parametrize("mode", ["json", "cookie", "session"])
 def test_token_lifecycle_holds_in_any_order(
-    directus: DirectusClient, members: Members, target: Target, profile: Profile, record_property: Recorder, mode: Mode
+    directus: DirectusClient,
+    members: Members,
+    target: Target,
+    budget: Profile,
+    record_property: RecordProperty,
+    mode: Mode,
 ) -> None:
     asserted: Counter[str] = Counter()
-    machine = lifecycle(directus, members["beth"], mode, target.session_grace_period_s, asserted)
+    machine = lifecycle(directus, members.owner, mode, target.session_grace_period_s, asserted)
     run_state_machine_as_test(
         machine,
-        settings=examples(profile.lifecycle_runs, shrink=False, stateful_step_count=profile.lifecycle_steps),
+        settings=examples(budget.lifecycle_runs, shrink=False, stateful_step_count=budget.lifecycle_steps),
     )
-    record_property("examples", f"{profile.lifecycle_runs} runs of up to {profile.lifecycle_steps} steps")
+    record_property("examples", f"{budget.lifecycle_runs} runs of up to {budget.lifecycle_steps} steps")
     record_property("steps", ", ".join(f"{rule} {n}" for rule, n in sorted(asserted.items())))

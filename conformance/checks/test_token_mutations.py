@@ -14,9 +14,25 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis.strategies import SearchStrategy
 
-from conformance.checks.steps import claims_of, expect_user, login, refresh_secret, refresh_with, whoami
-from conformance.client import DirectusClient, Mode, bearer
-from conformance.evidence import Recorder, expect, expect_status
+from conformance.checks.api import (
+    DirectusClient,
+    Members,
+    Mode,
+    Persona,
+    Profile,
+    RecordProperty,
+    access_token,
+    bearer,
+    check,
+    claims_of,
+    examples,
+    expect,
+    expect_status,
+    expect_user,
+    refresh_credential,
+    refresh_with,
+    whoami,
+)
 from conformance.mutations import (
     ACCESS_TOKEN_MUTATIONS,
     AUTHORIZATION_SHAPES,
@@ -29,10 +45,6 @@ from conformance.mutations import (
     differs,
     is_valid_bearer,
 )
-from conformance.plugin import Members
-from conformance.profiles import Profile, examples
-from conformance.registry import check
-from conformance.seeding import Persona
 
 BEHAVIOUR = "Mutated credentials are refused"
 ACCOUNTABILITY = "api/src/utils/get-accountability-for-token.ts"
@@ -59,8 +71,7 @@ class LiveAccessToken:
 
     def get(self) -> str:
         if self.expires_at - time.time() < self.margin_s:
-            issued = login(self.directus, self.persona).access_token
-            assert issued is not None
+            issued = access_token(self.directus, self.persona)
             expect_user(
                 whoami(self.directus, bearer(issued)),
                 self.persona,
@@ -110,9 +121,9 @@ def holds_for_every(
     "another key, a changed alg) is refused: never a 2xx or a 5xx",
 )
 def test_mutated_access_token_is_refused(
-    directus: DirectusClient, members: Members, profile: Profile, record_property: Recorder
+    directus: DirectusClient, members: Members, budget: Profile, record_property: RecordProperty
 ) -> None:
-    live = LiveAccessToken(directus, members["mike"])
+    live = LiveAccessToken(directus, members.reader)
 
     def attempt(mutation: Mutation) -> None:
         token = live.get()
@@ -120,7 +131,7 @@ def test_mutated_access_token_is_refused(
         assume(differs(mutated, token))
         expect_refused(directus.request("GET", "/users/me", headers=bearer(mutated)), f"a token mutated by {mutation}")
 
-    tried = holds_for_every(ACCESS_TOKEN_MUTATIONS, CLASSIC_FORGERIES, profile.property_examples, attempt)
+    tried = holds_for_every(ACCESS_TOKEN_MUTATIONS, CLASSIC_FORGERIES, budget.property_examples, attempt)
     record_property("examples", f"{tried} mutated tokens, {live.logins} genuine logins")
 
 
@@ -132,9 +143,9 @@ def test_mutated_access_token_is_refused(
     "text) authenticates nobody: never a 2xx or a 5xx",
 )
 def test_authorization_header_of_any_other_shape_is_refused(
-    directus: DirectusClient, members: Members, profile: Profile, record_property: Recorder
+    directus: DirectusClient, members: Members, budget: Profile, record_property: RecordProperty
 ) -> None:
-    live = LiveAccessToken(directus, members["mike"])
+    live = LiveAccessToken(directus, members.reader)
 
     def attempt(shape: Mutation) -> None:
         token = live.get()
@@ -142,7 +153,7 @@ def test_authorization_header_of_any_other_shape_is_refused(
         assume(not is_valid_bearer(header, token))
         expect_refused(directus.request("GET", "/users/me", headers={"Authorization": header}), f"header {shape}")
 
-    tried = holds_for_every(AUTHORIZATION_SHAPES, REWRITTEN_SHAPES, profile.property_examples, attempt)
+    tried = holds_for_every(AUTHORIZATION_SHAPES, REWRITTEN_SHAPES, budget.property_examples, attempt)
     record_property("examples", f"{tried} header shapes, {live.logins} genuine logins")
 
 
@@ -155,11 +166,9 @@ def test_authorization_header_of_any_other_shape_is_refused(
 )
 @pytest.mark.parametrize("mode", ["json", "cookie"])
 def test_mutated_refresh_token_is_refused(
-    directus: DirectusClient, members: Members, profile: Profile, record_property: Recorder, mode: Mode
+    directus: DirectusClient, members: Members, budget: Profile, record_property: RecordProperty, mode: Mode
 ) -> None:
-    genuine = refresh_secret(login(directus, members["mike"], mode), mode)
-    expect(genuine is not None, f"a refresh credential from the {mode} login")
-    assert genuine is not None
+    genuine = refresh_credential(directus, members.reader, mode)
 
     def attempt(mutation: Mutation) -> None:
         mutated = mutation.apply(genuine)
@@ -169,7 +178,7 @@ def test_mutated_refresh_token_is_refused(
             f"a refresh token mutated by {mutation}",
         )
 
-    tried = holds_for_every(REFRESH_TOKEN_MUTATIONS, NEAR_MISSES, profile.property_examples, attempt)
+    tried = holds_for_every(REFRESH_TOKEN_MUTATIONS, NEAR_MISSES, budget.property_examples, attempt)
     record_property("examples", f"{tried} mutated refresh tokens")
     expect_status(
         refresh_with(directus, mode, genuine).response,

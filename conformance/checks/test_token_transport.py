@@ -6,12 +6,19 @@ import base64
 
 import pytest
 
-from conformance.checks.steps import expect_user, login, whoami
-from conformance.client import DirectusClient, bearer
-from conformance.evidence import expect, expect_status
-from conformance.plugin import Members
-from conformance.registry import check
-from conformance.seeding import Cast
+from conformance.checks.api import (
+    SINGLE_TOKEN_TRANSPORT,
+    Cast,
+    DirectusClient,
+    Members,
+    access_token,
+    bearer,
+    check,
+    expect,
+    expect_status,
+    expect_user,
+    whoami,
+)
 
 BEHAVIOUR = "Token transport"
 EXTRACT = "api/src/middleware/extract-token.ts"
@@ -25,10 +32,8 @@ TOKENS_DOCS = "/guides/auth/tokens-cookies"
     title="An access token in an `Authorization: Bearer` header authenticates its user",
 )
 def test_bearer_header_authenticates(directus: DirectusClient, members: Members) -> None:
-    beth = members["beth"]
-    token = login(directus, beth).access_token
-    assert token is not None
-    expect_user(whoami(directus, bearer(token)), beth, "a Bearer header")
+    owner = members.owner
+    expect_user(whoami(directus, bearer(access_token(directus, owner))), owner, "a Bearer header")
 
 
 @check(
@@ -38,10 +43,11 @@ def test_bearer_header_authenticates(directus: DirectusClient, members: Members)
     title="An access token in the `access_token` query parameter authenticates its user",
 )
 def test_query_parameter_authenticates(directus: DirectusClient, members: Members) -> None:
-    beth = members["beth"]
-    token = login(directus, beth).access_token
-    response = directus.request("GET", "/users/me", params={"fields": "id", "access_token": token})
-    expect_user(response, beth, "the access_token query parameter")
+    owner = members.owner
+    response = directus.request(
+        "GET", "/users/me", params={"fields": "id", "access_token": access_token(directus, owner)}
+    )
+    expect_user(response, owner, "the access_token query parameter")
 
 
 @check(
@@ -51,7 +57,7 @@ def test_query_parameter_authenticates(directus: DirectusClient, members: Member
     title="Tokens are not accepted in the URL, where logs and referrers keep them",
 )
 def test_query_parameter_is_discouraged(directus: DirectusClient, members: Members) -> None:
-    token = login(directus, members["beth"]).access_token
+    token = access_token(directus, members.owner)
     response = directus.request("GET", "/users/me", params={"fields": "id", "access_token": token})
     expect(response.status_code != 200, "a token in the query string is not accepted (it ends up in logs)", response)
 
@@ -59,13 +65,12 @@ def test_query_parameter_is_discouraged(directus: DirectusClient, members: Membe
 @check(
     "TRANSPORT-HEADER-AND-QUERY-400",
     level="MUST",
-    requires="single_token_transport",
+    needs=(SINGLE_TOKEN_TRANSPORT,),
     refs=(EXTRACT, "https://www.rfc-editor.org/rfc/rfc6750#section-2"),
     title="A request carrying a token in both the header and the query is refused with 400 INVALID_PAYLOAD",
 )
 def test_header_and_query_together_are_refused(directus: DirectusClient, members: Members) -> None:
-    token = login(directus, members["beth"]).access_token
-    assert token is not None
+    token = access_token(directus, members.owner)
     response = directus.request("GET", "/users/me", headers=bearer(token), params={"access_token": token})
     expect_status(response, 400, "INVALID_PAYLOAD")
 
@@ -89,9 +94,7 @@ def malformed_headers(token: str) -> dict[str, str]:
 )
 @pytest.mark.parametrize("shape", ["Token scheme", "Bearer without token", "Basic scheme", "three parts", "no scheme"])
 def test_malformed_header_is_anonymous(directus: DirectusClient, cast: Cast, members: Members, shape: str) -> None:
-    beth = members["beth"]
-    token = login(directus, beth).access_token
-    assert token is not None
+    token = access_token(directus, members.owner)
     header = {"Authorization": malformed_headers(token)[shape]}
     response = directus.request("GET", f"/items/{cast.collection}", headers=header)
     expect_status(response, 403, "FORBIDDEN", why=f"anonymous: a header of shape '{shape}' carries no credential")

@@ -4,26 +4,30 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.client import DirectusClient
-from conformance.evidence import expect, expect_status
-from conformance.registry import check
-from conformance.seeding import Cast
-from conformance.versions import missing_feature_reason
+from conformance.checks.api import (
+    POLICIES,
+    Cast,
+    DirectusClient,
+    check,
+    expect,
+    expect_status,
+    needs,
+)
 
 BEHAVIOUR = "Unauthenticated requests are refused"
 REFS = ("/guides/auth/access-control", "/guides/connect/errors", "v5.0.0-8.2.1")
-SYSTEM_COLLECTIONS = (
+SYSTEM_COLLECTIONS = [
     "/users",
     "/roles",
-    "/policies",
+    pytest.param("/policies", marks=needs(POLICIES)),
     "/permissions",
-    "/access",
+    pytest.param("/access", marks=needs(POLICIES)),
     "/activity",
     "/revisions",
     "/files",
     "/presets",
     "/flows",
-)
+]
 
 
 @check(
@@ -55,7 +59,7 @@ def test_anonymous_item_is_forbidden(directus: DirectusClient, cast: Cast) -> No
 )
 @pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
 def test_anonymous_write_is_forbidden(directus: DirectusClient, cast: Cast, method: str) -> None:
-    post = cast.posts["beth"][0]
+    post = cast.all_posts[0]
     path = f"/items/{cast.collection}" if method == "POST" else f"/items/{cast.collection}/{post}"
     body = {"title": "written anonymously"} if method != "DELETE" else None
     expect_status(directus.request(method, path, json=body), 403, "FORBIDDEN")
@@ -68,12 +72,7 @@ def test_anonymous_write_is_forbidden(directus: DirectusClient, cast: Cast, meth
     title="An anonymous request for a system collection is refused with 403 FORBIDDEN",
 )
 @pytest.mark.parametrize("path", SYSTEM_COLLECTIONS)
-def test_anonymous_system_collection_is_forbidden(
-    directus: DirectusClient, target_version: str | None, path: str
-) -> None:
-    reason = missing_feature_reason("policies", target_version) if path in ("/policies", "/access") else None
-    if reason:
-        pytest.skip(f"no {path}: {reason}")
+def test_anonymous_system_collection_is_forbidden(directus: DirectusClient, path: str) -> None:
     expect_status(directus.request("GET", path), 403, "FORBIDDEN")
 
 

@@ -7,12 +7,23 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.checks.steps import expect_user, login, refresh_secret, refresh_with, whoami
-from conformance.client import DirectusClient, Mode, bearer
-from conformance.evidence import expect_status
-from conformance.redaction import register_secret
-from conformance.registry import check
-from conformance.seeding import Loader, Persona
+from conformance.checks.api import (
+    SESSIONS_CLEARED_ON_USER_CHANGE,
+    DirectusClient,
+    Loader,
+    Mode,
+    Persona,
+    bearer,
+    check,
+    expect_status,
+    expect_user,
+    login,
+    refresh_credential,
+    refresh_secret,
+    refresh_with,
+    register_secret,
+    whoami,
+)
 
 BEHAVIOUR = "User state"
 SERVICE = "api/src/services/authentication.ts"
@@ -55,8 +66,7 @@ def test_suspension_ends_session_cookie(
     directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader
 ) -> None:
     user = throwaway()
-    session = refresh_secret(login(directus, user, "session"), "session")
-    assert session is not None
+    session = refresh_credential(directus, user, "session")
     expect_user(whoami(directus, directus.session_headers(session)), user, "the session cookie before suspension")
     update_user(loader, user, {"status": "suspended"})
     expect_status(
@@ -96,7 +106,7 @@ def test_suspended_user_cannot_authenticate(
 @check(
     "USERSTATE-PASSWORD-CHANGE-401",
     level="MUST",
-    requires="sessions_cleared_on_user_change",
+    needs=(SESSIONS_CLEARED_ON_USER_CHANGE,),
     refs=(USERS, "v5.0.0-7.4.3"),
     title="After an admin changes a user's password, that user's refresh tokens and sessions are refused with 401",
 )

@@ -5,8 +5,9 @@ lockfile per version, installed once into a per-user cache.
 """
 
 from conformance.embedded.install import DEFAULT_VERSION, SUPPORTED_VERSIONS, ensure_installed
-from conformance.embedded.server import EmbeddedDirectus, EmbeddedError
+from conformance.embedded.server import EmbeddedDirectus
 from conformance.embedded.settings import EmbeddedSettings
+from conformance.errors import EmbeddedError
 
 __all__ = [
     "DEFAULT_VERSION",

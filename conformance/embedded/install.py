@@ -21,6 +21,7 @@ from filelock import FileLock
 from conformance.console import step
 from conformance.embedded.node import node_binary, node_environment, npm_command
 from conformance.embedded.settings import EmbeddedSettings
+from conformance.errors import InstallError
 
 DEFAULT_VERSION = "11.17.4"
 HERE = Path(__file__).parent
@@ -28,10 +29,6 @@ VERSIONS_DIR = HERE / "versions"
 SHIMS_DIR = HERE / "shims"
 SUPPORTED_VERSIONS = tuple(sorted(p.parent.name for p in VERSIONS_DIR.glob("*/package-lock.json")))
 INSTALL_TIMEOUT_S = 900
-
-
-class InstallError(RuntimeError):
-    """The pinned Directus could not be installed; the message names the step and the log to read."""
 
 
 @dataclass(frozen=True)

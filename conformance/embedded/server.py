@@ -27,15 +27,12 @@ from conformance.console import step
 from conformance.embedded.install import DEFAULT_VERSION, Installation, ensure_installed
 from conformance.embedded.node import node_binary, node_environment
 from conformance.embedded.settings import EmbeddedSettings
+from conformance.errors import EmbeddedError
 
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 IN_MEMORY_DIR = Path("/dev/shm")
 IN_MEMORY_MIN_FREE = 256 * 2**20
-
-
-class EmbeddedError(RuntimeError):
-    """The embedded server did not come up; the message carries the tail of its log."""
 
 
 def _die_with_parent() -> None:

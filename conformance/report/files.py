@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conformance.outcome import Status
 from conformance.report import html, summary
 from conformance.report.matrix import Change, Matrix, write
 
 
 def verdict(matrix: Matrix) -> str:
-    failing = any(
-        r["status"] in ("failed", "error") for results in matrix["results"].values() for r in results.values()
-    )
+    failing = any(Status(r["status"]).failing for results in matrix["results"].values() for r in results.values())
     return "non-conformant" if failing else "conformant"
 
 

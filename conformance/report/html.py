@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from html import escape
 
+from conformance.outcome import Status
 from conformance.report.matrix import Matrix, instances
 
 COLOURS = {
-    "passed": "#2e7d32",
-    "failed": "#c62828",
-    "error": "#6a1b9a",
-    "warning": "#ef6c00",
-    "waived": "#1565c0",
-    "skipped": "#757575",
-    "": "#bdbdbd",
+    Status.PASSED: "#2e7d32",
+    Status.FAILED: "#c62828",
+    Status.ERROR: "#6a1b9a",
+    Status.WARNING: "#ef6c00",
+    Status.WAIVED: "#1565c0",
+    Status.SKIPPED: "#757575",
 }
 STYLE = """body{font:14px system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse}
 td,th{border:1px solid #ddd;padding:4px 8px;vertical-align:top}th{background:#f5f5f5;position:sticky;top:0}
@@ -56,6 +56,6 @@ def _cell(result: dict[str, str] | None) -> str:
     status = result["status"]
     detail = escape(result.get("detail") or result.get("reason") or status)
     return (
-        f"<td class='cell'><details><summary style='background:{COLOURS.get(status, '#999')}'>"
+        f"<td class='cell'><details><summary style='background:{COLOURS[Status(status)]}'>"
         f"{escape(status)}</summary><pre>{detail}</pre></details></td>"
     )

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.outcome import Status
 from conformance.registry import CheckInfo
 from conformance.report.results import CheckResult
 
 Matrix = dict[str, Any]
-PASSING = {"passed", "warning", "waived"}
 
 
 def build(target: dict[str, Any], checks: dict[str, CheckInfo], results: list[CheckResult]) -> Matrix:
+    """The matrix of one run: `target` is its row in `targets` (see ReportedTarget.as_row)."""
     return {
         "suite_version": __version__,
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -94,8 +95,9 @@ def diff(baseline: Matrix, current: Matrix) -> tuple[list[Change], list[Change]]
             old = before.get(instance, {}).get("status")
             if old is None:
                 continue
-            if old in PASSING and result["status"] in ("failed", "error"):
+            before_status, after_status = Status(old), Status(result["status"])
+            if before_status.passing and after_status.failing:
                 regressions.append(Change(target, instance, old, result["status"]))
-            elif old in ("failed", "error") and result["status"] in PASSING:
+            elif before_status.failing and after_status.passing:
                 improvements.append(Change(target, instance, old, result["status"]))
     return regressions, improvements

@@ -1,12 +1,12 @@
-"""The reporting side of a run, on the pytest controller: waivers, the report files and the exit status.
+"""The reporting side of a run, on the pytest controller: the report files, the unused waivers and the exit status.
 
-Registered by conformance.plugin (with a ResultRecorder) when a run asks for reports, waivers or a baseline.
+Registered by the plugin (with a ResultRecorder) when a run asks for reports, waivers or a baseline; the Status of
+each check is already decided (`conformance.pytest.outcomes`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,74 +17,38 @@ from conformance.redaction import redact_text
 from conformance.registry import load_all_checks
 from conformance.report import matrix
 from conformance.report.files import write_reports
-from conformance.report.results import WAIVED, ResultRecorder, instance_id
+from conformance.report.results import ResultRecorder
+from conformance.report.target import ReportedTarget
+from conformance.run import Run
 from conformance.waivers import WaiverBook
 
-REPORTING_PLUGIN_NAME = "directus-conformance-reporting"  # its name in pytest's plugin manager
+__all__ = ["ReportingPlugin"]
 
 
 class ReportingPlugin:
-    def __init__(
-        self,
-        recorder: ResultRecorder,
-        *,
-        target: dict[str, Any],
-        reports: Path | None,
-        waivers: WaiverBook,
-        baseline: Path | None,
-        fail_on: str,
-        version: Callable[[], str],
-    ) -> None:
+    def __init__(self, recorder: ResultRecorder, run: Run, target: ReportedTarget, waivers: WaiverBook) -> None:
         self.recorder = recorder
+        self.run = run
         self.target = target
-        self.reports = reports
         self.waivers = waivers
-        self.baseline = baseline
-        self.fail_on = fail_on
-        self.version = version
         self.notes: list[str] = []
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """Apply waivers before anything counts the report: a waived failure passes; a waived pass fails."""
-        properties = dict(report.user_properties)
-        check = properties.get("check_id")
-        if not check or report.when != "call":
-            return
-        if not self.target.get("version"):  # read while the seed's handle still exists
-            self.target["version"] = self.version()
-        if not self.waivers.waivers:
-            return
-        instance = instance_id(report.nodeid, str(check))
-        waiver = self.waivers.find(instance, self.target["name"], self.target["version"])
-        if waiver is None:
-            return
-        if report.failed:
-            report.user_properties += [(WAIVED, waiver.reason), ("waived_failure", report.longreprtext)]
-            report.outcome = "passed"
-            report.longrepr = None
-        elif report.passed and "finding" not in properties:
-            report.outcome = "failed"
-            report.longrepr = (
-                f"[{check}] waived as expected to fail ({waiver.reason}), but it passed: remove the waiver"
-            )
-
     @pytest.hookimpl(trylast=True)
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        current = matrix.build(self.target, load_all_checks(), list(self.recorder.results.values()))
-        unused = self.waivers.unused(self.target["name"], self.target.get("version", ""))
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        current = matrix.build(self.target.as_row(), load_all_checks(), list(self.recorder.results.values()))
+        unused = self.waivers.unused(self.target.name, self.target.version)
         self.notes += [f"waiver matched nothing (remove it or fix its pattern): {w.describe()}" for w in unused]
         regressions = improvements = None
-        if self.baseline is not None:
-            regressions, improvements = matrix.diff(matrix.load(self.baseline), current)
-        totals = self.recorder.totals()
-        failing = totals["failed"] + totals["error"] + len(unused) > 0
-        if self.fail_on == "regressions":
+        if self.run.baseline is not None:
+            regressions, improvements = matrix.diff(matrix.load(self.run.baseline), current)
+        failing = any(result.status.failing for result in self.recorder.results.values()) or bool(unused)
+        if self.run.fail_on == "regressions":
             failing = bool(regressions)
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and self.recorder.results:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK
-        if self.reports is not None:
-            write_reports(current, self.reports, notes=self.notes, regressions=regressions, improvements=improvements)
+        if self.run.reports is not None:
+            notes, reports = self.notes, self.run.reports
+            write_reports(current, reports, notes=notes, regressions=regressions, improvements=improvements)
             self._allure_environment(session)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
@@ -98,11 +62,11 @@ class ReportingPlugin:
         if not allure_dir:
             return
         properties = {
-            "Target": self.target["name"],
-            "Target.URL": self.target.get("base_url", ""),
-            "Directus.Version": self.target.get("version", ""),
+            "Target": self.target.name,
+            "Target.URL": self.target.base_url,
+            "Directus.Version": self.target.version,
             "Suite.Version": __version__,
-            "Database": self.target.get("database", "unknown"),
+            "Database": self.target.database,
         }
         Path(allure_dir).mkdir(parents=True, exist_ok=True)
         (Path(allure_dir) / "environment.properties").write_text(

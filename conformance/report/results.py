@@ -1,21 +1,25 @@
-"""Turning pytest reports into one result per check instance: status, one-line reason, redacted detail.
+"""One result per check instance, recorded from the Status each report carries: status, one-line reason, detail.
 
-Statuses: passed, failed, skipped, waived, warning (a failed SHOULD check: a finding), error (the check could not
-run: a broken precondition or an unexpected exception).
+The Status itself is decided once, by `outcome.classify` (see `conformance.pytest.outcomes`); this only records it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 
+from conformance.outcome import Status
 from conformance.redaction import redact_text
 
-STATUSES = ("passed", "failed", "warning", "waived", "skipped", "error")
+__all__ = ["CheckResult", "ResultRecorder", "instance_id", "one_line"]
+
+# the report properties by which a check's outcome crosses from an xdist worker to the controller
+STATUS = "status"
+STOP = "stop"
 FINDING = "finding"
 WAIVED = "waived"
+WAIVED_FAILURE = "waived_failure"
 
 
 @dataclass
@@ -24,12 +28,9 @@ class CheckResult:
     check: str
     level: str
     behaviour: str
-    status: str
+    status: Status
     reason: str = ""
     detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def instance_id(nodeid: str, check: str) -> str:
@@ -42,14 +43,14 @@ def one_line(text: str) -> str:
     """The line that says what was expected (or the first meaningful line)."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for line in lines:
-        if line.startswith("expected:"):
+        if line.startswith(("expected:", "precondition not met:")):
             received = next((x for x in lines if x.startswith("received:")), "")
             return f"{line} — {received}" if received else line
     return lines[-1] if lines else ""
 
 
 class ResultRecorder:
-    """A pytest plugin object: collects a CheckResult per conformance test from the (controller's) log reports."""
+    """A pytest plugin object: a CheckResult per conformance test from the (controller's) log reports."""
 
     def __init__(self) -> None:
         self.results: dict[str, CheckResult] = {}
@@ -57,37 +58,30 @@ class ResultRecorder:
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         properties = dict(report.user_properties)
-        check = properties.get("check_id")
-        if not check:
+        if STATUS not in properties:
             return
+        status = Status(properties[STATUS])
+        check = str(properties["check_id"])
         result = self.results.setdefault(
             report.nodeid,
             CheckResult(
-                instance_id(report.nodeid, str(check)),
-                str(check),
+                instance_id(report.nodeid, check),
+                check,
                 str(properties.get("level", "")),
                 str(properties.get("behaviour", "")),
-                "passed",
+                Status.PASSED,
             ),
         )
         text = redact_text(report.longreprtext or "")
-        if report.skipped and not hasattr(report, "wasxfail"):
+        if status is Status.SKIPPED:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else text
-            result.status, result.reason = "skipped", str(reason).removeprefix("Skipped: ")
-        elif report.failed:
-            failed_check = report.when == "call" and text.lstrip().startswith(f"[{check}]")
-            if result.status != "failed":
-                result.status = "failed" if failed_check else "error"
-                result.reason, result.detail = one_line(text), text
-        elif report.when == "call" and FINDING in properties:
-            result.status, result.detail = "warning", redact_text(str(properties[FINDING]))
+            result.status, result.reason = status, str(reason).removeprefix("Skipped: ")
+        elif status.failing:
+            if not result.status.failing:  # the first failing phase says why
+                result.status, result.reason, result.detail = status, one_line(text), text
+        elif status is Status.WARNING:
+            result.status, result.detail = status, redact_text(str(properties[FINDING]))
             result.reason = one_line(result.detail)
-        elif report.when == "call" and WAIVED in properties:
-            result.status, result.reason = "waived", str(properties[WAIVED])
-            result.detail = redact_text(str(properties.get("waived_failure", "")))
-
-    def totals(self) -> dict[str, int]:
-        counts = dict.fromkeys(STATUSES, 0)
-        for result in self.results.values():
-            counts[result.status] += 1
-        return counts
+        elif status is Status.WAIVED:
+            result.status, result.reason = status, str(properties[WAIVED])
+            result.detail = redact_text(str(properties.get(WAIVED_FAILURE, "")))

@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from collections import Counter
 
+from conformance.outcome import Status
 from conformance.report.matrix import Change, Matrix
 
-ICONS = {"passed": "✅", "failed": "❌", "warning": "⚠️", "waived": "🟦", "skipped": "⏭️", "error": "💥"}
+ICONS = {
+    Status.PASSED: "✅",
+    Status.FAILED: "❌",
+    Status.ERROR: "💥",
+    Status.WARNING: "⚠️",
+    Status.WAIVED: "🟦",
+    Status.SKIPPED: "⏭️",
+}
 
 
 def render(
@@ -22,9 +30,7 @@ def render(
     for target in matrix["targets"]:
         results = matrix["results"].get(target["name"], {})
         counts = Counter(r["status"] for r in results.values())
-        totals = ", ".join(
-            f"{counts[s]} {s}" for s in ("passed", "failed", "error", "warning", "waived", "skipped") if counts[s]
-        )
+        totals = ", ".join(f"{counts[s]} {s.value}" for s in Status if counts[s])
         version = target.get("version") or "version unknown"
         lines += [
             f"**{target['name']}** ({target.get('base_url', '')}, Directus {version}): "
@@ -35,10 +41,10 @@ def render(
     if notes:
         lines.append("")
     for title, statuses in (
-        ("Failures", ("failed", "error")),
-        ("Findings (SHOULD)", ("warning",)),
-        ("Waived", ("waived",)),
-        ("Skipped", ("skipped",)),
+        ("Failures", (Status.FAILED, Status.ERROR)),
+        ("Findings (SHOULD)", (Status.WARNING,)),
+        ("Waived", (Status.WAIVED,)),
+        ("Skipped", (Status.SKIPPED,)),
     ):
         rows = [
             (target, instance, result)

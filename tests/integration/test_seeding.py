@@ -9,9 +9,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from conformance.admin import Admin
+from conformance.cast import Cast
 from conformance.client import DirectusClient, bearer
 from conformance.embedded import EmbeddedDirectus
-from conformance.seeding import Cast, Loader, load_fixture
+from conformance.seeding import Loader, load_fixture
 from tests.target_state import snapshot
 
 

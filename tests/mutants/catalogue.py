@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 import httpx
 import jwt
 
-from conformance.checks.test_tfa import DirectusTOTP
+from conformance.totp import DirectusTOTP
 from tests.mutants.proxy import Mutant, ProxyRequest, Upstream, error, respond, set_cookie_headers, with_headers
 
 POSTS_LIST = re.compile(r"^/items/posts_[a-z0-9]+/?$")
@@ -337,6 +337,7 @@ class SessionCookieStripped(Described):
             "OWNERSHIP-UPDATE-OWN",
             "REFRESH-SESSION-ROTATES",
             "SESSION-COOKIE-AUTHENTICATES",
+            "SESSION-COOKIE-OWNERSHIP",
             "SESSION-REFRESH",
             "USERSTATE-SUSPENDED-SESSION-401",
         }
@@ -408,6 +409,19 @@ class AggregateUnfiltered(Described):
             and any(k.startswith("aggregate") for k, _ in request.query)
             and not request.is_anonymous
         ):
+            return as_admin(request, upstream)
+        return request
+
+
+class SessionListUnfiltered(Described):
+    name = "session-list-ignores-ownership"
+    behaviour = "Session mode"
+    description = "a list authenticated by the session cookie alone skips the item filter (every post comes back)"
+    expected = frozenset({"OWNERSHIP-LIST", "SESSION-COOKIE-OWNERSHIP"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        cookie = request.header("cookie") or ""
+        if POSTS_LIST.match(request.path) and SESSION_COOKIE in cookie and not bearer_token(request):
             return as_admin(request, upstream)
         return request
 
@@ -500,6 +514,7 @@ MUTANTS: list[type[Described]] = [
     AuthResponseCache,
     TokenNotConcealed,
     AggregateUnfiltered,
+    SessionListUnfiltered,
     UpdateUnfiltered,
     GraphqlUnfiltered,
     SuspensionIgnored,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conformance.cli import REMOTE_WORKERS, default_workers, parse
-from conformance.config import DEFAULT_SESSION_GRACE_S, AdminCredentials, ConfigError, Target, resolve_target
+from conformance.config import DEFAULT_SESSION_GRACE_S, AdminCredentials, Target, resolve_target
+from conformance.errors import ConfigError
+from conformance.pytest.workers import REMOTE_WORKERS, default_workers
 
 
 def test_no_base_url_means_the_embedded_default() -> None:
@@ -63,7 +64,7 @@ def test_target_facts_from_the_command_line() -> None:
             "session_grace_period": 2,
             "refresh_ttl": 60,
             "max_wait": 5,
-            "embedded": True,
+            "embedded_target": True,
         },
         {},
     )
@@ -107,11 +108,3 @@ def test_workers_default_to_the_cores_for_an_embedded_target_and_to_more_for_a_r
     remote = Target(base_url="https://cms.example.com", admin=AdminCredentials(token="t"))
     assert default_workers(replace(remote, embedded=True)) == 4
     assert default_workers(remote) == REMOTE_WORKERS > 4
-
-
-@pytest.mark.parametrize("command", ["run", "matrix"])
-def test_run_and_matrix_give_the_suites_every_setting_they_read(command: str) -> None:
-    """`run_suites` serves both commands: each must give it the profiles, and the generative one is a choice."""
-    args, pytest_args = parse([command, "--generative-profile", "deep", "--", "-k", "login"])
-    assert args.generative_profile == "deep" and pytest_args == ["-k", "login"]
-    assert (args.profile, args.persona_email, args.persona_password) == ("full", None, None)

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from conformance.embedded import install, server
-from conformance.embedded.install import DEFAULT_VERSION, InstallError, install_key, lockfile_dir
+from conformance.embedded.install import DEFAULT_VERSION, install_key, lockfile_dir
 from conformance.embedded.node import node_binary, node_environment, npm_command
 from conformance.embedded.settings import SERVE_FACTS, EmbeddedSettings, free_port
+from conformance.errors import InstallError
 
 
 def test_the_default_version_has_a_committed_lockfile() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.config import ConfigError
+from conformance.errors import ConfigError
 from conformance.seeding import load_fixture
 
 

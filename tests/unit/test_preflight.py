@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from conformance.client import retry_after_s
-from conformance.config import ConfigError, tls_verification
+from conformance.config import tls_verification
+from conformance.errors import ConfigError
 from conformance.preflight import describe_connect_error, describe_unexpected_answer
 
 URL = "https://directus.example.com"

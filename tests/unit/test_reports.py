@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.outcome import Status
 from conformance.registry import CheckInfo
 from conformance.report import html, matrix, summary
 from conformance.report.results import CheckResult, instance_id, one_line
@@ -13,7 +14,9 @@ CHECKS = {
 
 
 def run(target: str, statuses: dict[str, str], version: str = "11.17.4") -> matrix.Matrix:
-    results = [CheckResult(i, i.split("[")[0], "MUST", "Alpha", s, reason=f"because {s}") for i, s in statuses.items()]
+    results = [
+        CheckResult(i, i.split("[")[0], "MUST", "Alpha", Status(s), reason=f"because {s}") for i, s in statuses.items()
+    ]
     return matrix.build({"name": target, "base_url": "http://x", "version": version}, CHECKS, results)
 
 

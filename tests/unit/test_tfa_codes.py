@@ -8,16 +8,16 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
-from conformance.checks import test_tfa
-from conformance.checks.test_tfa import DirectusTOTP
+from conformance import totp
+from conformance.totp import DirectusTOTP
 
 SECRET = "JBSWY3DPEHPK3PXP"  # 80 bits, as Directus issues
 
 
 def clock(monkeypatch: pytest.MonkeyPatch, *readings: float) -> None:
-    """The check module's clock reads `readings`, one per call (the rest of the process keeps the real one)."""
+    """The TOTP module's clock reads `readings`, one per call (the rest of the process keeps the real one)."""
     times = iter(readings)
-    monkeypatch.setattr(test_tfa, "time", SimpleNamespace(time=lambda: next(times)))
+    monkeypatch.setattr(totp, "time", SimpleNamespace(time=lambda: next(times)))
 
 
 def answers_with(status: int, sent: list[str]) -> Callable[[str], httpx.Response]:

@@ -1,6 +1,6 @@
-"""Boot Directus while pytest starts: its workers import and collect meanwhile (about 2 s), and the controller waits
-for the server only when the checks are about to run. It then seeds the server in the background: checks that need
-the cast wait for it (the seed's file lock), the others run meanwhile."""
+"""Boot Directus while pytest starts: its workers import and collect meanwhile, and the controller waits for the
+server only when the checks are about to run. It then seeds the server in the background: checks that need the cast
+wait for it (the seed's file lock), the others run meanwhile."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ import threading
 
 import pytest
 
-from conformance.embedded.server import EmbeddedDirectus, EmbeddedError
-from conformance.options import configured_target, is_readonly
-from conformance.report.plugin import REPORTING_PLUGIN_NAME
-from conformance.shared_seed import open_loader, seed_once
+from conformance.embedded.server import EmbeddedDirectus
+from conformance.errors import EmbeddedError
+from conformance.pytest.configured import run_of
+from conformance.shared_seed import SharedSeed, open_loader
+
+__all__ = ["REPORTING_PLUGIN_NAME", "BootGate"]
+
+REPORTING_PLUGIN_NAME = "directus-conformance-reporting"  # its name in pytest's plugin manager
 
 
-class WaitBeforeChecks:
+class BootGate:
     """A controller-side pytest plugin: `pytest.main(args, plugins=[gate])`, then `gate.raise_boot_error()`."""
 
     def __init__(self, server: EmbeddedDirectus) -> None:
@@ -51,10 +55,9 @@ class WaitBeforeChecks:
 def seed_now(config: pytest.Config) -> None:
     """Seed the fresh server now: nearly every check needs the cast, and the workers still import and collect.
     Whatever goes wrong is left to the checks, which take the same path and report it (a failed seed as its
-    redacted answer, anything else as they meet it again), never a traceback here. (A --fixture-file that is no
-    cast stopped the run at configure.)"""
-    with contextlib.suppress(Exception):
-        target = configured_target(config)
-        if target is not None and not is_readonly(config):
-            with open_loader(config, target) as loader:
-                seed_once(config, loader)
+    redacted answer, anything else as they meet it again), never a traceback here."""
+    run = run_of(config)
+    if run.target is None or run.readonly:
+        return
+    with contextlib.suppress(Exception), open_loader(run, run.target) as loader:
+        SharedSeed(run.run_tag).get_or_make(loader)

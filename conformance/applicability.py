@@ -1,0 +1,59 @@
+"""The one applicability rule: whether a check can run on this run and target, and if not, the one reason why.
+
+A check's needs are what it declares (`@check(needs=...)`, a `needs(...)` mark on a parameter: Directus features by
+version, filter rules) and what its fixtures ask for (the seeded cast, a member to log in as). What the target can
+do is learnt from the seed (its facts), so it is asked for only when a declared need depends on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+
+from conformance.cast import Cast
+from conformance.needs import Need, Requirement
+from conformance.run import Run
+from conformance.versions import Feature
+
+__all__ = ["NO_PERSONA", "READONLY", "needs_of", "why_not"]
+
+READONLY = "not applied in the read-only profile: needs the seeded cast (users and a collection the run creates)"
+NO_PERSONA = (
+    "not applied in the read-only profile without a persona: give --persona-email and --persona-password "
+    "(env DIRECTUS_PERSONA_EMAIL / DIRECTUS_PERSONA_PASSWORD) of a user of your own"
+)
+CAST_FIXTURES = frozenset({"cast", "loader", "throwaway"})
+
+
+def needs_of(declared: Iterable[Requirement], fixtures: Collection[str]) -> set[Requirement]:
+    """The declared needs, and those that follow from the fixtures a check asks for."""
+    found: set[Requirement] = set(declared)
+    if CAST_FIXTURES & set(fixtures) or Need.CUSTOM_RULES in found:
+        found.add(Need.CAST)
+    if "members" in fixtures:
+        found.add(Need.MEMBER)
+    return found
+
+
+def why_not(
+    declared: Iterable[Requirement], fixtures: Collection[str], run: Run, cast: Callable[[], Cast]
+) -> str | None:
+    """None when the check applies; else why not, in one line. `cast` is asked for only when the answer depends on
+    what the seed learnt of the target (never in the read-only profile, which seeds nothing)."""
+    needs = needs_of(declared, fixtures)
+    if run.readonly:
+        if Need.CAST in needs:
+            return READONLY
+        if Need.MEMBER in needs and run.persona is None:
+            return NO_PERSONA
+        return None  # the version is unknown without the admin's facts: every feature is taken as present
+    features = [need for need in needs if isinstance(need, Feature)]
+    if not features and Need.CUSTOM_RULES not in needs:
+        return None
+    seeded = cast()
+    for feature in sorted(features, key=lambda f: f.name):
+        reason = feature.missing_in(seeded.facts.version)
+        if reason:
+            return reason
+    if Need.CUSTOM_RULES in needs and seeded.custom_rules_unavailable:
+        return seeded.custom_rules_unavailable
+    return None

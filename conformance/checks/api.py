@@ -1,0 +1,88 @@
+"""What a check module imports: the one authoring surface, so a check reads like the sentence it tests.
+
+    from conformance.checks.api import Members, check, expect_status, login
+
+Declaring a check (`check`, its `needs`, the features by version), failing it with evidence (`expect…`) or stopping
+it on a broken precondition (`require…`, `received`), the cast and who plays each part, the client, and the steps
+checks share. The generative engines (`conformance.openapi`, `conformance.mutations`) are imported from their own
+modules by the checks that drive them.
+"""
+
+from conformance.cast import Cast, Members, Persona
+from conformance.checks.steps import (
+    CREDENTIAL_KINDS,
+    CredentialKind,
+    access_token,
+    claims_of,
+    credentials,
+    expect_user,
+    list_posts,
+    login,
+    logout_with,
+    refresh_credential,
+    refresh_secret,
+    refresh_with,
+    whoami,
+)
+from conformance.client import MODES, DirectusClient, Login, Mode, bearer, set_cookies
+from conformance.config import Target
+from conformance.evidence import RecordProperty, expect, expect_status, fail, received, require, require_status
+from conformance.needs import Need, needs
+from conformance.profiles import Profile, examples
+from conformance.redaction import register_secret
+from conformance.registry import check
+from conformance.seeding import Loader
+from conformance.totp import DirectusTOTP
+from conformance.versions import (
+    POLICIES,
+    SESSION_GRACE_PERIOD,
+    SESSION_MODE,
+    SESSIONS_CLEARED_ON_USER_CHANGE,
+    SINGLE_TOKEN_TRANSPORT,
+)
+
+__all__ = [
+    "CREDENTIAL_KINDS",
+    "MODES",
+    "POLICIES",
+    "SESSIONS_CLEARED_ON_USER_CHANGE",
+    "SESSION_GRACE_PERIOD",
+    "SESSION_MODE",
+    "SINGLE_TOKEN_TRANSPORT",
+    "Cast",
+    "CredentialKind",
+    "DirectusClient",
+    "DirectusTOTP",
+    "Loader",
+    "Login",
+    "Members",
+    "Mode",
+    "Need",
+    "Persona",
+    "Profile",
+    "RecordProperty",
+    "Target",
+    "access_token",
+    "bearer",
+    "check",
+    "claims_of",
+    "credentials",
+    "examples",
+    "expect",
+    "expect_status",
+    "expect_user",
+    "fail",
+    "list_posts",
+    "login",
+    "logout_with",
+    "needs",
+    "received",
+    "refresh_credential",
+    "refresh_secret",
+    "refresh_with",
+    "register_secret",
+    "require",
+    "require_status",
+    "set_cookies",
+    "whoami",
+]

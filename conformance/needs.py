@@ -1,0 +1,31 @@
+"""What a check can need of a run and its target, beyond what every check has (a base URL, a client).
+
+A check declares its needs with `@check(..., needs=(...))` or, for one parameter, `pytest.param(..., marks=
+needs(...))`; needing the seeded cast or a member to log in as follows from the fixtures it asks for (`cast`,
+`loader`, `throwaway`, `members`). `applicability.why_not` decides, in one place, whether they are met.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import pytest
+
+from conformance.versions import Feature
+
+__all__ = ["Need", "Requirement", "needs"]
+
+
+class Need(enum.Enum):
+    CAST = "the seeded cast (users and a collection the run creates)"
+    MEMBER = "a user to log in as"
+    CUSTOM_RULES = "filter rules such as author = $CURRENT_USER"
+
+
+Requirement = Need | Feature
+
+
+def needs(*requirements: Requirement) -> Any:
+    """A mark for one parameter of a check: `pytest.param("/policies", marks=needs(POLICIES))`."""
+    return pytest.mark.needs(*requirements)

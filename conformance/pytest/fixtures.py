@@ -1,0 +1,179 @@
+"""The fixtures a check receives: the target, a client, the seeded cast and who plays each part, throwaway users,
+the generative budget; the parametrization over the cast; and, around every check, the one applicability rule.
+
+A check never knows how its target was started and never reads configuration: it receives these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from conformance.applicability import why_not
+from conformance.cast import Cast, Members, Persona
+from conformance.client import DirectusClient, bearer
+from conformance.config import Target
+from conformance.errors import SeedFailed
+from conformance.evidence import require_status
+from conformance.profiles import Profile
+from conformance.pytest.allure_labels import label_for_allure
+from conformance.pytest.configured import run_of
+from conformance.redaction import register_secret
+from conformance.registry import check_info, current_check
+from conformance.seeding import Loader, load_fixture
+from conformance.shared_seed import SharedSeed, open_loader
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize over the cast: `persona_key` every user, `member_key` every member, `author_key` every member
+    who has posts."""
+    wanted = {"persona_key", "member_key", "author_key"} & set(metafunc.fixturenames)
+    if not wanted:
+        return
+    cast = load_fixture(run_of(metafunc.config).cast_file)
+    authors = {post["author"] for post in cast["posts"]}
+    keep: dict[str, Callable[[dict[str, Any]], bool]] = {
+        "persona_key": lambda user: True,
+        "member_key": lambda user: user["role"] == "member",
+        "author_key": lambda user: user["role"] == "member" and user["key"] in authors,
+    }
+    for name in wanted:
+        metafunc.parametrize(name, [user["key"] for user in cast["users"] if keep[name](user)])
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    """The Directus under test."""
+    found = run_of(pytestconfig).target
+    if found is None:
+        pytest.fail(
+            "no Directus target: give --base-url URL (or DIRECTUS_URL), or use `directus-conformance run` to "
+            "boot the embedded one",
+            pytrace=False,
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def directus(target: Target) -> Iterator[DirectusClient]:
+    """A stateless client for the target (every request carries exactly the credentials a check gives it)."""
+    with DirectusClient(target.base_url, verify=target.verify) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def members(request: pytest.FixtureRequest, directus: DirectusClient) -> Members:
+    """Who plays each part: the seeded cast, or in the read-only profile the user's own account."""
+    if not run_of(request.config).readonly:
+        return Members(request.getfixturevalue("cast"), None)
+    return Members(None, own_persona(request.config, directus))
+
+
+def own_persona(config: pytest.Config, directus: DirectusClient) -> Persona | None:
+    """The read-only profile's persona: the user's own account, proven to log in (None: no persona was given, and
+    the checks that need one are skipped)."""
+    own = run_of(config).persona
+    if own is None:
+        return None
+    register_secret(own.password)
+    login = directus.login(own.email, own.password)
+    require_status(login.response, 200, why=f"your persona {own.email} logs in (--persona-email)")
+    me = directus.request("GET", "/users/me", headers=bearer(str(login.access_token)), params={"fields": "id"})
+    return Persona("own", "your persona", own.email, own.password, me.json()["data"]["id"], False, "")
+
+
+@pytest.fixture(scope="session")
+def budget(pytestconfig: pytest.Config) -> Profile:
+    """The generative suites' example budget (`--generative-profile`)."""
+    return run_of(pytestconfig).budget
+
+
+class ProcessSeed:
+    """This process's way to the run's seed: one loader, opened when first needed and closed at the end, and the
+    cast it shares with the run's other processes (`SharedSeed`)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.run = run_of(config)
+        self._stack = contextlib.ExitStack()
+        self._loader: Loader | None = None
+        config.add_cleanup(self._stack.close)
+
+    def loader(self) -> Loader:
+        if self._loader is None:
+            if self.run.target is None:
+                pytest.fail("no Directus target to seed: give --base-url URL (or DIRECTUS_URL)", pytrace=False)
+            self._loader = self._stack.enter_context(open_loader(self.run, self.run.target))
+        return self._loader
+
+    def cast(self) -> Cast:
+        try:
+            return SharedSeed(self.run.run_tag).get_or_make(self.loader())
+        except SeedFailed as failure:
+            pytest.fail(f"cannot seed the target: {failure}", pytrace=False)
+
+
+PROCESS_SEED = pytest.StashKey[ProcessSeed]()
+
+
+def process_seed(config: pytest.Config) -> ProcessSeed:
+    if PROCESS_SEED not in config.stash:
+        config.stash[PROCESS_SEED] = ProcessSeed(config)
+    return config.stash[PROCESS_SEED]
+
+
+@pytest.fixture(scope="session")
+def cast(pytestconfig: pytest.Config) -> Cast:
+    """The seeded cast, seeded once per run."""
+    return process_seed(pytestconfig).cast()
+
+
+@pytest.fixture(scope="session")
+def loader(pytestconfig: pytest.Config) -> Loader:
+    return process_seed(pytestconfig).loader()
+
+
+@pytest.fixture
+def throwaway(cast: Cast, loader: Loader) -> Iterator[Callable[[], Persona]]:
+    """A factory of throwaway members (deleted after the check) for checks that change a user's state."""
+    created: list[Persona] = []
+
+    def make() -> Persona:
+        persona = loader.create_throwaway(cast.member_role_id)
+        created.append(persona)
+        return persona
+
+    yield make
+    for persona in created:
+        loader.delete_user(persona.id)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Before any fixture of a check is set up: SKIP it, with the one reason, when the run or the target cannot meet
+    its needs (see `applicability.why_not`)."""
+    info = check_info(item)
+    if info is None:
+        return
+    declared = [*info.needs, *(need for mark in item.iter_markers("needs") for need in mark.args)]
+    fixtures = item.fixturenames if isinstance(item, pytest.Function) else ()
+    reason = why_not(declared, fixtures, run_of(item.config), process_seed(item.config).cast)
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _conformance_check(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Around every check: its Allure labels, and its metadata for the evidence helpers."""
+    info = check_info(request.node)
+    if info is None:
+        yield
+        return
+    label_for_allure(info)
+    token = current_check.set(info)
+    try:
+        yield
+    finally:
+        current_check.reset(token)

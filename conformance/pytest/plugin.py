@@ -1,0 +1,92 @@
+"""The pytest plugin (entry point `pytest11`): hooks only, as pytest-base-url's.
+
+The run each process checks is in `configured`; the fixtures and the applicability rule in `fixtures`; how a check's
+Status is decided in `outcomes`; priority, scheduling and quick exits in `workers`; the embedded boot gate in `boot`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.options import add_to_pytest
+from conformance.pytest.boot import REPORTING_PLUGIN_NAME
+from conformance.pytest.configured import is_worker, run_of, send_to_worker
+from conformance.pytest.outcomes import Classifier
+from conformance.registry import check_info
+from conformance.report.plugin import ReportingPlugin
+from conformance.report.results import ResultRecorder
+from conformance.report.target import ReportedTarget
+from conformance.run import Run
+from conformance.scheduling import running_order
+from conformance.shared_seed import SharedSeed, clean_after_run
+from conformance.waivers import WaiverBook
+
+pytest_plugins = ("conformance.pytest.fixtures", "conformance.pytest.outcomes", "conformance.pytest.workers")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_to_pytest(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "conformance(info): a Directus conformance check (set by @check)")
+    config.addinivalue_line("markers", "needs(*requirements): what one parameter of a check needs (see needs)")
+    run = run_of(config)  # a bad option value stops the run here, in one line
+    if is_worker(config):
+        return
+    waivers = WaiverBook(list(run.waivers))
+    target = reported_target(run)
+    config.pluginmanager.register(Classifier(waivers, target), "directus-conformance-outcomes")
+    if run.reports or run.waivers or run.baseline:
+        recorder = ResultRecorder()
+        config.pluginmanager.register(recorder, "directus-conformance-results")
+        config.pluginmanager.register(ReportingPlugin(recorder, run, target, waivers), REPORTING_PLUGIN_NAME)
+
+
+def reported_target(run: Run) -> ReportedTarget:
+    """The target as the reports name it; its version comes from the seed, once it has seeded."""
+
+    def version() -> str | None:
+        facts = SharedSeed(run.run_tag).facts()
+        return facts.version if facts else None
+
+    embedded = bool(run.target and run.target.embedded)
+    return ReportedTarget(
+        name=run.target_name,
+        base_url=run.target.base_url if run.target else "",
+        embedded=embedded,
+        database="sqlite" if embedded else "unknown",
+        learn_version=version,
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    send_to_worker(node)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schedules the checks (see `running_order`) and adds each check's ID and refs to its report."""
+    items[:] = running_order(items)
+    for item in items:
+        info = check_info(item)
+        if info:
+            item.user_properties += [
+                ("check_id", info.id),
+                ("level", info.level),
+                ("behaviour", info.behaviour),
+                ("refs", " ".join(info.refs)),
+            ]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    run = run_of(config)
+    return [f"directus target: {run.target.base_url} (run tag {run.run_tag})"] if run.target else []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On the controller only: remove what the run seeded (see `shared_seed.clean_after_run`)."""
+    if not is_worker(session.config):
+        clean_after_run(run_of(session.config))

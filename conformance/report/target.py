@@ -1,0 +1,36 @@
+"""The target as the reports name it: its name, URL, whether it was embedded, its version and database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ReportedTarget"]
+
+
+@dataclass
+class ReportedTarget:
+    name: str
+    base_url: str
+    embedded: bool
+    database: str
+    learn_version: Callable[[], str | None] = field(repr=False, default=lambda: None)
+    _version: str | None = field(default=None, repr=False)
+
+    @property
+    def version(self) -> str:
+        """The version the seed learnt, asked for until it is known (before the seed, or read-only: unknown)."""
+        if not self._version:
+            self._version = self.learn_version()
+        return self._version or ""
+
+    def as_row(self) -> dict[str, Any]:
+        """Its row in matrix.json's `targets`."""
+        return {
+            "name": self.name,
+            "base_url": self.base_url,
+            "embedded": self.embedded,
+            "version": self.version,
+            "database": self.database,
+        }
