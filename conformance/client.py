@@ -131,7 +131,7 @@ class Login:
 @functools.cache
 def tls_context(verify: bool | str) -> ssl.SSLContext:
     """One TLS context per verification setting (True, False or a CA bundle file), shared by every client of the
-    process: building one loads the CA bundle (about 25 ms), and a run makes clients per worker, fixture and thread."""
+    process: building one loads the CA bundle, and a run makes clients per worker, fixture and thread."""
     if isinstance(verify, str):
         return ssl.create_default_context(cafile=verify)
     return httpx.create_ssl_context(verify=verify)

@@ -157,7 +157,7 @@ class CaseBook:
     same way (OAS-NO-5XX and OAS-RESPONSE-CONFORMS) judge one exchange, as schemathesis runs all its checks on one
     response. The cases of one operation and mode are sent together, CONCURRENT_SENDS at once on the book's own
     clients (kept open: their connections serve every batch): their answers do not depend on each other, and
-    Directus holds every password-reset request for a fixed 0.5 s. Cases made elsewhere (hypothesis re-running a
+    Directus holds every password-reset request for a fixed time. Cases made elsewhere (hypothesis re-running a
     failure to shrink it) are always sent afresh, one by one. `with CaseBook(budget) as book:` closes the clients."""
 
     def __init__(self, budget: int) -> None:

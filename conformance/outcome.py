@@ -63,7 +63,8 @@ def check_failure_in(error: BaseException) -> CheckFailed | None:
     if isinstance(error, CheckFailed):
         return error
     for inner in getattr(error, "exceptions", ()):
-        found = check_failure_in(inner)
+        # hypothesis wraps a BaseException (pytest's failures are) in a group, its cause being the original
+        found = check_failure_in(inner) or (check_failure_in(inner.__cause__) if inner.__cause__ else None)
         if found is not None:
             return found
     return None

@@ -53,7 +53,7 @@ class Run:
 
     @property
     def target_name(self) -> str:
-        return self.target.name if self.target else "embedded"
+        return self.target.name if self.target else "default"
 
     def with_target(self, target: Target) -> Run:
         return replace(self, target=target)

@@ -32,7 +32,7 @@ def running_order(items: list[pytest.Item]) -> list[pytest.Item]:
 class WaitingChecksSpread(LoadScheduling):  # type: ignore[misc]  # xdist ships no type information
     """xdist's load scheduling with another start: the first checks go out in turns, one per worker per turn,
     instead of a run of consecutive checks to each worker (which gave both waiting checks, first in the running
-    order, to the first worker: 6.5 + 3.1 s one after the other). A worker gets more as it finishes, as in xdist."""
+    order, to the first worker, one wait after the other). A worker gets more as it finishes, as in xdist."""
 
     collection: list[str] | None
     maxschedchunk: int | None

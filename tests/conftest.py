@@ -13,6 +13,13 @@ from conformance.config import AdminCredentials
 from conformance.embedded import EmbeddedDirectus
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests under integration/ and mutants/ boot the real embedded Directus: `-m "not integration"` leaves them."""
+    for item in items:
+        if {"integration", "mutants"} & set(item.path.parts):
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def embedded() -> Iterator[EmbeddedDirectus]:
     with EmbeddedDirectus() as server:

@@ -45,8 +45,8 @@ def _die_with_parent() -> None:
 def workdir_parent() -> str | None:
     """Where a server's working directory (its SQLite database, log, uploads) goes: in memory (/dev/shm) when there
     is room, else the temp dir. The database is thrown away after the run, and on disk every commit waits for an
-    fsync: about 2 ms of the server's CPU and 2 ms of its time per write (a refresh: 6.3 ms of CPU on disk, 4.2 ms
-    in memory), and a run writes several hundred times (sessions, activity)."""
+    fsync, of which a run makes several hundred (sessions, activity); the README's "Where the time goes" measures
+    it."""
     with contextlib.suppress(OSError):
         if os.access(IN_MEMORY_DIR, os.W_OK) and shutil.disk_usage(IN_MEMORY_DIR).free >= IN_MEMORY_MIN_FREE:
             return str(IN_MEMORY_DIR)
@@ -103,7 +103,7 @@ class EmbeddedDirectus:
         database = self.workdir / "data.db"
         self._prepare_database(installation, database)
         env = node_environment() | self.settings.environment(database, self.workdir)
-        env["NODE_COMPILE_CACHE"] = str(installation.compile_cache)  # boot 4.1 → 2.9 s once it is filled
+        env["NODE_COMPILE_CACHE"] = str(installation.compile_cache)  # a faster boot once it is filled
         self.launched_at = time.monotonic()
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(

@@ -52,9 +52,8 @@ class EmbeddedSettings:
     # argon2id at test-environment cost (2 MiB, 2 passes, 1 lane; argon2 0.40, in Directus 10.13.4, refuses fewer
     # than 2 passes), as test suites lower hashing costs (Laravel's phpunit.xml: BCRYPT_ROUNDS=4): the database holds
     # random per-run passwords, lives in memory and is deleted after the run, so there is no stored hash to protect.
-    # A login then costs the server about 11 ms of CPU instead of 32 at OWASP's minimum (19 MiB, 2 passes) or ~150 at
-    # node-argon2's default (64 MiB, 3, 4); a run makes about 135. A target of yours keeps its own settings, and no
-    # check depends on them.
+    # A run makes over a hundred logins, each a hash (the README measures the cost). A target of yours keeps its own
+    # settings, and no check depends on them.
     hash_memory_cost_kib: int = 2048
     hash_time_cost: int = 2
     hash_parallelism: int = 1
