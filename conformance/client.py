@@ -21,6 +21,7 @@ from conformance.errors import TargetError
 
 Mode = Literal["json", "cookie", "session"]
 MODES: tuple[Mode, ...] = ("json", "cookie", "session")
+REFRESH_TOKEN_MODES: tuple[Mode, ...] = ("json", "cookie")  # a refresh token; session mode's is the session cookie
 
 REFRESH_COOKIE = "directus_refresh_token"
 SESSION_COOKIE = "directus_session_token"

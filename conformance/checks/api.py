@@ -24,7 +24,7 @@ from conformance.checks.steps import (
     refresh_with,
     whoami,
 )
-from conformance.client import MODES, DirectusClient, Login, Mode, bearer, set_cookies
+from conformance.client import MODES, REFRESH_TOKEN_MODES, DirectusClient, Login, Mode, bearer, set_cookies
 from conformance.config import Target
 from conformance.evidence import RecordProperty, expect, expect_status, fail, received, require, require_status
 from conformance.needs import Need, needs
@@ -45,6 +45,7 @@ __all__ = [
     "CREDENTIAL_KINDS",
     "MODES",
     "POLICIES",
+    "REFRESH_TOKEN_MODES",
     "SESSIONS_CLEARED_ON_USER_CHANGE",
     "SESSION_GRACE_PERIOD",
     "SESSION_MODE",

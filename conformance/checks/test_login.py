@@ -10,6 +10,7 @@ import jwt
 import pytest
 
 from conformance.checks.api import (
+    MODES,
     SESSION_MODE,
     Cast,
     DirectusClient,
@@ -103,7 +104,7 @@ def test_session_login_sets_session_cookie(directus: DirectusClient, members: Me
     refs=("v5.0.0-7.2.4", LOCAL_DRIVER),
     title="Each login issues new tokens: two logins never share a refresh token or a session",
 )
-@pytest.mark.parametrize("mode", ["json", "cookie", "session"])
+@pytest.mark.parametrize("mode", MODES)
 def test_each_login_issues_new_tokens(directus: DirectusClient, throwaway: Callable[[], Persona], mode: Mode) -> None:
     user = throwaway()  # nobody else logs in as this user meanwhile, so the two logins are the only ones
     first, second = (login_answer(directus, user, mode) for _ in range(2))

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from conformance.checks.api import (
+    MODES,
     DirectusClient,
     Members,
     Mode,
@@ -26,7 +27,6 @@ from conformance.checks.api import (
 BEHAVIOUR = "Logout"
 CONTROLLER = "api/src/controllers/auth.ts"
 TOKENS_DOCS = "/guides/auth/tokens-cookies"
-MODES: list[Mode] = ["json", "cookie", "session"]
 
 
 def log_in_and_out(directus: DirectusClient, members: Members, mode: Mode) -> tuple[str, httpx.Response]:

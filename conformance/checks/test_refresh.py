@@ -10,6 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conformance.checks.api import (
+    MODES,
+    REFRESH_TOKEN_MODES,
     SESSION_GRACE_PERIOD,
     DirectusClient,
     Login,
@@ -45,7 +47,7 @@ TOKENS_DOCS = "/guides/auth/tokens-cookies"
     title="After a refresh, the old refresh token is refused with 401 INVALID_CREDENTIALS and the successor, "
     "which differs from it, works",
 )
-@pytest.mark.parametrize("mode", ["json", "cookie"])
+@pytest.mark.parametrize("mode", REFRESH_TOKEN_MODES)
 def test_rotated_refresh_token_is_refused(directus: DirectusClient, members: Members, mode: Mode) -> None:
     owner = members.owner
     old = refresh_credential(directus, owner, mode)
@@ -104,7 +106,7 @@ def test_rotated_session_cookie_is_refused_after_grace(
     refs=(CONTROLLER,),
     title="A refresh without any refresh token is refused with 400 INVALID_PAYLOAD",
 )
-@pytest.mark.parametrize("mode", ["json", "cookie", "session"])
+@pytest.mark.parametrize("mode", MODES)
 def test_refresh_without_token_is_refused(directus: DirectusClient, mode: Mode) -> None:
     expect_status(directus.refresh(mode).response, 400, "INVALID_PAYLOAD")
 
@@ -115,7 +117,7 @@ def test_refresh_without_token_is_refused(directus: DirectusClient, mode: Mode) 
     refs=(SERVICE,),
     title="A refresh token the target never issued is refused with 401 INVALID_CREDENTIALS",
 )
-@pytest.mark.parametrize("mode", ["json", "cookie"])
+@pytest.mark.parametrize("mode", REFRESH_TOKEN_MODES)
 def test_unknown_refresh_token_is_refused(directus: DirectusClient, mode: Mode) -> None:
     made_up = secrets.token_urlsafe(48)
     expect_status(refresh_with(directus, mode, made_up).response, 401, "INVALID_CREDENTIALS")
@@ -140,7 +142,7 @@ def refresh_at_once(directus: DirectusClient, mode: Mode, secret: str | None, co
     refs=(SERVICE, "v5.0.0-10.4.5"),
     title="Of N refreshes of one refresh token sent at once, at most one leaves a successor that still works",
 )
-@pytest.mark.parametrize("mode", ["json", "cookie"])
+@pytest.mark.parametrize("mode", REFRESH_TOKEN_MODES)
 def test_parallel_refreshes_leave_at_most_one_live_successor(
     directus: DirectusClient, members: Members, budget: Profile, record_property: RecordProperty, mode: Mode
 ) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from conformance.checks.api import (
+    MODES,
     SESSIONS_CLEARED_ON_USER_CHANGE,
     DirectusClient,
     Loader,
@@ -41,7 +42,7 @@ def update_user(loader: Loader, user: Persona, change: dict[str, str]) -> None:
     refs=(SERVICE, USERS, "v5.0.0-7.4.2"),
     title="After an admin suspends a user, refreshing their session is refused with 401",
 )
-@pytest.mark.parametrize("mode", ["json", "cookie", "session"])
+@pytest.mark.parametrize("mode", MODES)
 def test_suspension_ends_refresh(
     directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader, mode: Mode
 ) -> None:
@@ -110,7 +111,7 @@ def test_suspended_user_cannot_authenticate(
     refs=(USERS, "v5.0.0-7.4.3"),
     title="After an admin changes a user's password, that user's refresh tokens and sessions are refused with 401",
 )
-@pytest.mark.parametrize("mode", ["json", "cookie", "session"])
+@pytest.mark.parametrize("mode", MODES)
 def test_password_change_ends_sessions(
     directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader, mode: Mode
 ) -> None:

@@ -72,6 +72,60 @@ def test_run_against_a_running_server_is_conformant(served: dict[str, Any], tmp_
     assert served["admin_token"] not in result.stdout + result.stderr
 
 
+OTHER_CAST = """
+collection: articles
+member_role: Writer
+member_policy: Writer policy
+admin_role: Editor in chief
+admin_policy: Editor in chief policy
+roles: {owner: alice, member: bob, reader: dana}
+member_permissions:
+  - {action: read, filter: {author: {_eq: $CURRENT_USER}}}
+  - {action: update, filter: {author: {_eq: $CURRENT_USER}}}
+  - {action: delete, filter: {author: {_eq: $CURRENT_USER}}}
+users:
+  - {key: eve, first_name: Eve, email: eve@example.com, role: admin}
+  - {key: alice, first_name: Alice, email: alice@example.com, role: member}
+  - {key: bob, first_name: Bob, email: bob@example.com, role: member}
+  - {key: dana, first_name: Dana, email: dana@example.com, role: member}
+posts:
+  - {title: "Alice on refresh tokens", author: alice}
+  - {title: "Alice on sessions", author: alice}
+  - {title: "Bob's first article", author: bob}
+  - {title: "Eve's editorial", author: eve}
+"""
+
+
+def test_a_cast_of_other_people_is_checked_alike(served: dict[str, Any], tmp_path: Path) -> None:
+    """The checks ask for parts (owner, member, reader), never for names: a cast without Beth, Carmen or Mike."""
+    cast = tmp_path / "cast.yaml"
+    cast.write_text(OTHER_CAST)
+    result = subprocess.run(
+        [
+            *CLI,
+            "run",
+            "--base-url",
+            served["base_url"],
+            "--admin-token",
+            served["admin_token"],
+            "--session-grace-period",
+            str(served["session_refresh_grace_period_s"]),
+            "--fixture-file",
+            str(cast),
+            "--reports",
+            str(tmp_path / "reports"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    results = json.loads((tmp_path / "reports" / "matrix.json").read_text())["results"]["default"]
+    assert results["OWNERSHIP-LIST[alice-access_token]"]["status"] == "passed"
+    assert results["SESSION-COOKIE-OWNERSHIP"]["status"] == "passed"
+    assert not any("beth" in instance or "mike" in instance for instance in results)
+
+
 def test_a_wrong_admin_token_exits_2(served: dict[str, Any]) -> None:
     result = subprocess.run(
         [*CLI, "run", "--base-url", served["base_url"], "--admin-token", "wrong"],
@@ -106,7 +160,7 @@ def test_a_token_without_admin_access_exits_2(served: dict[str, Any]) -> None:
     with DirectusClient(served["base_url"]) as client:
         loader = Loader(Admin(client, AdminCredentials(token=served["admin_token"])), load_fixture(), "notadmin1")
         try:
-            beth = loader.seed().personas["beth"]
+            beth = loader.seed().playing("owner")
             result = subprocess.run(
                 [*CLI, "run", "--base-url", served["base_url"], "--admin-token", beth.static_token],
                 capture_output=True,

@@ -28,3 +28,11 @@ def test_a_file_that_is_no_cast_is_refused_in_one_line(tmp_path: Path, content: 
         load_fixture(path)
     assert str(refused.value).startswith(f"--fixture-file {path}: {problem}")
     assert "\n" not in str(refused.value)
+
+
+def test_a_cast_must_say_who_plays_each_part(tmp_path: Path) -> None:
+    packaged = (Path(__file__).parents[2] / "fixtures" / "cast.yaml").read_text()
+    path = tmp_path / "cast.yaml"
+    path.write_text(packaged.replace("  reader: mike", "  reader: kevin"))  # an admin cannot play a member's part
+    with pytest.raises(ConfigError, match=r"must name a member .* for each of reader"):
+        load_fixture(path)
