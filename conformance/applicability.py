@@ -10,18 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 
 from conformance.cast import Cast
+from conformance.facts import TargetFacts
 from conformance.needs import Need, Requirement
 from conformance.run import Run
 from conformance.versions import Feature
 
-__all__ = ["NO_PERSONA", "READONLY", "needs_of", "why_not"]
+__all__ = ["NO_PERSONA", "PASSWORD_LOGIN_OFF", "READONLY", "needs_of", "why_not"]
 
 READONLY = "not applied in the read-only profile: needs the seeded cast (users and a collection the run creates)"
 NO_PERSONA = (
     "not applied in the read-only profile without a persona: give --persona-email and --persona-password "
     "(env DIRECTUS_PERSONA_EMAIL / DIRECTUS_PERSONA_PASSWORD) of a user of your own"
 )
+PASSWORD_LOGIN_OFF = (
+    "password login is disabled on the target (GET /auth answers disableDefault: true, AUTH_DISABLE_DEFAULT): "
+    "this check logs in with an email and a password"
+)
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway"})
+LOGIN_FIXTURES = frozenset({"members", "throwaway"})
 
 
 def needs_of(declared: Iterable[Requirement], fixtures: Collection[str]) -> set[Requirement]:
@@ -31,20 +37,29 @@ def needs_of(declared: Iterable[Requirement], fixtures: Collection[str]) -> set[
         found.add(Need.CAST)
     if "members" in fixtures:
         found.add(Need.MEMBER)
+    if LOGIN_FIXTURES & set(fixtures):
+        found.add(Need.PASSWORD_LOGIN)
     return found
 
 
 def why_not(
-    declared: Iterable[Requirement], fixtures: Collection[str], run: Run, cast: Callable[[], Cast]
+    declared: Iterable[Requirement],
+    fixtures: Collection[str],
+    run: Run,
+    cast: Callable[[], Cast],
+    facts: Callable[[], TargetFacts],
 ) -> str | None:
-    """None when the check applies; else why not, in one line. `cast` is asked for only when the answer depends on
-    what the seed learnt of the target (never in the read-only profile, which seeds nothing)."""
+    """None when the check applies; else why not, in one line. `cast` and `facts` are asked for only when the
+    answer depends on what the run learnt of the target (the cast never in the read-only profile, which seeds
+    nothing)."""
     needs = needs_of(declared, fixtures)
+    if run.readonly and Need.CAST in needs:
+        return READONLY
+    if run.readonly and Need.MEMBER in needs and run.persona is None:
+        return NO_PERSONA
+    if Need.PASSWORD_LOGIN in needs and not facts().password_login:
+        return PASSWORD_LOGIN_OFF
     if run.readonly:
-        if Need.CAST in needs:
-            return READONLY
-        if Need.MEMBER in needs and run.persona is None:
-            return NO_PERSONA
         return None  # the version is unknown without the admin's facts: every feature is taken as present
     features = [need for need in needs if isinstance(need, Feature)]
     if not features and Need.CUSTOM_RULES not in needs:

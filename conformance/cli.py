@@ -26,7 +26,8 @@ from conformance.admin import Admin
 from conformance.client import DirectusClient
 from conformance.config import AdminCredentials, Target, load_targets_file, parse_target_spec, tls_verification
 from conformance.console import console
-from conformance.embedded import DEFAULT_VERSION, SUPPORTED_VERSIONS, EmbeddedDirectus
+from conformance.embedded import DEFAULT_VERSION, SUPPORTED_VERSIONS, EmbeddedDirectus, EmbeddedSettings
+from conformance.embedded.settings import parse_directus_env
 from conformance.errors import ConfigError, ConformanceError, EmbeddedError
 from conformance.needs import Need
 from conformance.options import MATRIX, RUN, TARGET, add_to_argparse, value
@@ -117,6 +118,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help=f"comma-separated embedded versions (default: all of {', '.join(SUPPORTED_VERSIONS)})",
     )
     add_to_argparse(versions, MATRIX)
+    _directus_env_option(versions)
     _workers_option(versions, "default: cores + 2")
     versions.set_defaults(handler=matrix_command)
 
@@ -140,6 +142,23 @@ def _embedded_options(parser: argparse.ArgumentParser) -> None:
         choices=SUPPORTED_VERSIONS,
         help=f"embedded Directus version (default {DEFAULT_VERSION})",
     )
+    _directus_env_option(parser)
+
+
+def _directus_env_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--directus-env",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a documented Directus setting for the embedded server (repeatable), e.g. AUTH_DISABLE_DEFAULT=true",
+    )
+
+
+def embedded(args: argparse.Namespace, version: str | None = None) -> EmbeddedDirectus:
+    """The embedded Directus the arguments ask for: its version and any settings of the user's."""
+    chosen = version or args.directus_version
+    extra = parse_directus_env(args.directus_env)
+    return EmbeddedDirectus(chosen, EmbeddedSettings(chosen, extra_env=extra))
 
 
 def _workers_option(parser: argparse.ArgumentParser, default: str) -> None:
@@ -153,7 +172,7 @@ def run_command(args: argparse.Namespace) -> int:
     run = Run.resolve(vars(args), os.environ)
     targets = configured_targets(args, run)
     if not targets:
-        with EmbeddedDirectus(args.directus_version).launched() as server:
+        with embedded(args).launched() as server:
             return run_suites(run.with_target(embedded_target(server)), args.workers, args.pytest_args, booting=server)
     if len(targets) == 1:
         return run_suites(run.with_target(targets[0]), args.workers, args.pytest_args)
@@ -179,7 +198,7 @@ def matrix_command(args: argparse.Namespace) -> int:
     reports = run.reports or Path("reports")
     codes = []
     for version in versions:
-        with EmbeddedDirectus(version).launched() as server:
+        with embedded(args, version).launched() as server:
             target = replace(embedded_target(server), name=f"directus-{version}")
             each = replace(run, target=target, reports=reports / version)
             codes.append(run_suites(each, args.workers, args.pytest_args, booting=server))
@@ -220,8 +239,8 @@ def run_suites(run: Run, workers: str | None, pytest_args: list[str], booting: E
     waits for it before the first check."""
     import pytest
 
-    from conformance.pytest.boot import BootGate
     from conformance.pytest.configured import RunHolder
+    from conformance.pytest.prelude import Prelude
     from conformance.pytest.workers import default_workers
 
     target, reports = run.target, run.reports
@@ -238,10 +257,9 @@ def run_suites(run: Run, workers: str | None, pytest_args: list[str], booting: E
     options = [*PYTEST_OPTIONS, "-q", "-rfEs", f"--junitxml={reports / 'junit.xml'}"]
     options += [f"--alluredir={reports / 'allure-results'}", *(["-n", workers] if workers not in ("0", "1") else [])]
     started = time.monotonic()
-    gate = BootGate(booting) if booting else None
-    code = pytest.main(options + pytest_args, plugins=[RunHolder(run), *([gate] if gate else [])])
-    if gate:
-        gate.raise_boot_error()
+    prelude = Prelude(booting)
+    code = pytest.main(options + pytest_args, plugins=[RunHolder(run), prelude])
+    prelude.raise_boot_error()
     if code == pytest.ExitCode.USAGE_ERROR:
         return ConformanceError.exit_code  # pytest said why, in one line; nothing ran, no report was written
     console.print(f"reports in {reports}/ ({time.monotonic() - started:.1f} s)")
@@ -264,7 +282,7 @@ def _export_secrets(admin: AdminCredentials, persona: OwnAccount | None) -> None
 
 def serve_command(args: argparse.Namespace) -> int:
     """Up until SIGINT / SIGTERM, which is the normal way to stop it (exit 0); the server dying is an error."""
-    with EmbeddedDirectus(args.directus_version) as server:
+    with embedded(args) as server:
         print(json.dumps(server.settings.public_facts()), flush=True)
         console.print(
             f"Directus {server.version} is up at {server.settings.base_url} (PID {server.pid}); "

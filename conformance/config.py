@@ -48,6 +48,8 @@ class Target:
     embedded: bool = False
     session_grace_period_s: float = DEFAULT_SESSION_GRACE_S
     refresh_ttl_s: float | None = None
+    refresh_cookie: str | None = None  # given by the user; None: learnt from the target (see facts)
+    session_cookie: str | None = None
     max_wait_s: float = DEFAULT_MAX_WAIT_S
     verify: bool | str = True
 
@@ -91,6 +93,8 @@ def resolve_target(given: Mapping[str, Any], env: Mapping[str, str], name: str =
         embedded=bool(given.get("embedded_target")),
         session_grace_period_s=float(grace) if grace is not None else DEFAULT_SESSION_GRACE_S,
         refresh_ttl_s=float(refresh_ttl) if refresh_ttl is not None else None,
+        refresh_cookie=given.get("refresh_cookie_name") or None,
+        session_cookie=given.get("session_cookie_name") or None,
         max_wait_s=float(max_wait) if max_wait is not None else DEFAULT_MAX_WAIT_S,
         verify=tls_verification(given),
     )

@@ -2,7 +2,8 @@
 
 A check declares its needs with `@check(..., needs=(...))` or, for one parameter, `pytest.param(..., marks=
 needs(...))`; needing the seeded cast or a member to log in as follows from the fixtures it asks for (`cast`,
-`loader`, `throwaway`, `members`). `applicability.why_not` decides, in one place, whether they are met.
+`loader`, `throwaway`, `members`; the last two also need password login). `applicability.why_not` decides, in one
+place, whether they are met.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ class Need(enum.Enum):
     CAST = "the seeded cast (users and a collection the run creates)"
     MEMBER = "a user to log in as"
     CUSTOM_RULES = "filter rules such as author = $CURRENT_USER"
+    PASSWORD_LOGIN = "local password login (POST /auth/login with an email and a password)"
 
 
 Requirement = Need | Feature

@@ -60,6 +60,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("--session-grace-period", "the target's SESSION_REFRESH_GRACE_PERIOD in seconds (default 10)", type=float),
     Option("--refresh-ttl", "the target's REFRESH_TOKEN_TTL in seconds", type=float),
     Option("--max-wait", "longest wait a check may make for a token to expire, in seconds (default 30)", type=float),
+    Option("--refresh-cookie-name", "the target's REFRESH_TOKEN_COOKIE_NAME (default: learnt from a cookie login)"),
+    Option("--session-cookie-name", "the target's SESSION_COOKIE_NAME (default: learnt from a session login)"),
     Option("--ca-bundle", "PEM file of the CA that signed the target's TLS certificate", type=Path),
     Option("--insecure", "do not verify the target's TLS certificate (a test server only)", switch=True),
     Option(
@@ -110,6 +112,8 @@ TARGET = (
     "session_grace_period",
     "refresh_ttl",
     "max_wait",
+    "refresh_cookie_name",
+    "session_cookie_name",
     "ca_bundle",
     "insecure",
 )

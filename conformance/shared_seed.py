@@ -1,6 +1,6 @@
-"""The run's one seed, shared by its processes: the first process to need the cast seeds it under a file lock and
-shares the immutable handle (on the embedded target, the controller as soon as the server answers); the controller
-removes it at the end. Single-use tokens are never shared: checks log in for themselves.
+"""The run's one seed and what it learnt of the target, shared by its processes: the first process to need them makes
+them under a file lock and shares the immutable handles (the controller, before the first check); the controller
+removes them at the end. Single-use tokens are never shared: checks log in for themselves.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from filelock import FileLock
@@ -18,6 +18,7 @@ from conformance.cast import Cast
 from conformance.client import DirectusClient
 from conformance.config import Target
 from conformance.errors import SeedFailed, TargetError
+from conformance.facts import TargetFacts
 from conformance.redaction import redact_text
 from conformance.run import Run
 from conformance.seeding import Loader, load_fixture
@@ -33,12 +34,13 @@ def open_loader(run: Run, target: Target) -> Iterator[Loader]:
 
 
 class SharedSeed:
-    """The seed of the run tagged `run_tag`, in a directory all its processes share (created by the first seed)."""
+    """The seed and facts of the run tagged `run_tag`, in a directory all its processes share."""
 
     def __init__(self, run_tag: str) -> None:
         self.directory = Path(tempfile.gettempdir()) / f"directus-conformance-run-{run_tag}"
         self.handle = self.directory / "cast.json"
         self.failure = self.directory / "seed-error.txt"
+        self.facts_handle = self.directory / "facts.json"
 
     def get_or_make(self, loader: Loader) -> Cast:
         """The run's cast: the first process to get here seeds, the others read its handle (also after a failure,
@@ -58,9 +60,23 @@ class SharedSeed:
                     self.failure.write_text(redact_text(str(error)))
         raise SeedFailed(self.failure.read_text())
 
-    def facts(self) -> Facts | None:
-        """What the seed learnt of the target (its version), once it has seeded."""
+    def admin_facts(self) -> Facts | None:
+        """What the seed learnt of the target as its admin (its version), once it has seeded."""
         return Cast.from_json(self.handle.read_text()).facts if self.handle.exists() else None
+
+    def get_or_learn(self, learn: Callable[[], TargetFacts]) -> TargetFacts:
+        """The target's facts: the first process to get here learns them, the others read them."""
+        self.directory.mkdir(mode=0o700, exist_ok=True)
+        with FileLock(str(self.directory / "facts.lock")):
+            if self.facts_handle.exists():
+                return TargetFacts.from_json(self.facts_handle.read_text())
+            learnt = learn()
+            self.facts_handle.write_text(learnt.to_json())
+            return learnt
+
+    def target_facts(self) -> TargetFacts | None:
+        """The facts, once a process has learnt them."""
+        return TargetFacts.from_json(self.facts_handle.read_text()) if self.facts_handle.exists() else None
 
     @property
     def started(self) -> bool:

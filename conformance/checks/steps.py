@@ -6,13 +6,20 @@ from typing import Any, Literal
 
 import httpx
 import jwt
+import pytest
 
 from conformance.cast import Cast, Persona
 from conformance.client import DirectusClient, Login, Mode, bearer
 from conformance.evidence import expect, expect_status, received, require_status
+from conformance.needs import Need, needs
 
 CredentialKind = Literal["access_token", "session_cookie", "static_token"]
-CREDENTIAL_KINDS: tuple[CredentialKind, ...] = ("access_token", "session_cookie", "static_token")
+CREDENTIAL_KINDS = [
+    pytest.param("access_token", marks=needs(Need.PASSWORD_LOGIN)),
+    pytest.param("session_cookie", marks=needs(Need.PASSWORD_LOGIN)),
+    "static_token",
+]
+"""The kinds of credential a member's request can carry, to parametrize over (a static token needs no login)."""
 
 
 def login(directus: DirectusClient, persona: Persona, mode: Mode = "json") -> Login:

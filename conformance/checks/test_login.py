@@ -17,6 +17,7 @@ from conformance.checks.api import (
     Login,
     Members,
     Mode,
+    Need,
     Persona,
     check,
     expect,
@@ -141,6 +142,7 @@ INVALID_PAYLOADS: dict[str, dict[str, Any]] = {
 @check(
     "LOGIN-INVALID-PAYLOAD-400",
     level="MUST",
+    needs=(Need.PASSWORD_LOGIN,),
     refs=(LOCAL_DRIVER, "/guides/connect/errors"),
     title="A login with an invalid payload is refused with 400 INVALID_PAYLOAD",
 )

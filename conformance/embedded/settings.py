@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.errors import ConfigError
+
 SERVE_FACTS = (
     "base_url",
     "admin_email",
@@ -20,6 +22,31 @@ SERVE_FACTS = (
     "session_refresh_grace_period_s",
 )
 """What `directus-conformance serve` promises in its first line (see public_facts)."""
+
+
+HARNESS_OWNED = frozenset(
+    {
+        *("HOST", "PORT", "PUBLIC_URL", "KEY", "SECRET", "DB_CLIENT", "DB_FILENAME"),
+        *("ADMIN_EMAIL", "ADMIN_PASSWORD", "ADMIN_TOKEN"),
+        *("ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "SESSION_COOKIE_TTL", "SESSION_REFRESH_GRACE_PERIOD"),
+    }
+)
+"""What `--directus-env` may not set: loopback, the run's secrets and database, and the lifetimes the checks are
+told of (their wait bounds and the cookie Max-Age they compare)."""
+
+
+def parse_directus_env(assignments: list[str] | None) -> tuple[tuple[str, str], ...]:
+    """`KEY=VALUE` settings for the embedded server (`--directus-env`, repeatable), refused in one line when
+    malformed or owned by the harness."""
+    parsed = []
+    for assignment in assignments or ():
+        key, sep, value = assignment.partition("=")
+        if not sep or not key or key != key.upper():
+            raise ConfigError(f"--directus-env {assignment!r} must look like KEY=VALUE, e.g. AUTH_DISABLE_DEFAULT=true")
+        if key in HARNESS_OWNED:
+            raise ConfigError(f"--directus-env {key}: set by the harness for every embedded run, not settable")
+        parsed.append((key, value))
+    return tuple(parsed)
 
 
 def free_port() -> int:
@@ -45,6 +72,7 @@ class EmbeddedSettings:
     key: str = field(default_factory=lambda: secrets.token_hex(24))
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
     access_token_ttl_s: int = 5
+    extra_env: tuple[tuple[str, str], ...] = ()  # documented settings of the user's choice (--directus-env)
     refresh_token_ttl_s: int = 3600
     session_cookie_ttl_s: int = 3600
     session_refresh_grace_period_s: int = 2
@@ -95,13 +123,14 @@ class EmbeddedSettings:
             "RATE_LIMITER_ENABLED": "false",
             "LOG_LEVEL": "warn",
             "LOG_STYLE": "raw",
-        }
+        } | dict(self.extra_env)
 
     def public_facts(self) -> dict[str, Any]:
         """What `serve` prints and what the checks may rely on (secrets included: the caller redacts on display)."""
         facts = asdict(self)
         facts.pop("key")
         facts.pop("secret")
+        facts["extra_env"] = dict(self.extra_env)
         facts["base_url"] = self.base_url
         facts["directus_version"] = facts.pop("version")
         return facts

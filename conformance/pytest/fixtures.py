@@ -14,10 +14,11 @@ import pytest
 
 from conformance.applicability import why_not
 from conformance.cast import Cast, Members, Persona
-from conformance.client import DirectusClient, bearer
+from conformance.client import REFRESH_COOKIE, SESSION_COOKIE, DirectusClient, bearer
 from conformance.config import Target
 from conformance.errors import SeedFailed
 from conformance.evidence import require_status
+from conformance.facts import CookieNames, TargetFacts, learn
 from conformance.profiles import Profile
 from conformance.pytest.allure_labels import label_for_allure
 from conformance.pytest.configured import run_of
@@ -47,20 +48,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Target:
     """The Directus under test."""
-    found = run_of(pytestconfig).target
-    if found is None:
-        pytest.fail(
-            "no Directus target: give --base-url URL (or DIRECTUS_URL), or use `directus-conformance run` to "
-            "boot the embedded one",
-            pytrace=False,
-        )
-    return found
+    return process_target(pytestconfig).target()
 
 
 @pytest.fixture(scope="session")
-def directus(target: Target) -> Iterator[DirectusClient]:
-    """A stateless client for the target (every request carries exactly the credentials a check gives it)."""
-    with DirectusClient(target.base_url, verify=target.verify) as client:
+def target_facts(pytestconfig: pytest.Config) -> TargetFacts:
+    """What the run learnt of the target (cookie names, password login, lifetimes…), once for all its processes."""
+    return process_target(pytestconfig).facts()
+
+
+@pytest.fixture(scope="session")
+def directus(target: Target, target_facts: TargetFacts) -> Iterator[DirectusClient]:
+    """A stateless client for the target (every request carries exactly the credentials a check gives it), which
+    names the cookies as the target does."""
+    names = target_facts.cookies
+    with DirectusClient(
+        target.base_url, verify=target.verify, refresh_cookie=names.refresh, session_cookie=names.session
+    ) as client:
         yield client
 
 
@@ -91,9 +95,9 @@ def budget(pytestconfig: pytest.Config) -> Profile:
     return run_of(pytestconfig).budget
 
 
-class ProcessSeed:
-    """This process's way to the run's seed: one loader, opened when first needed and closed at the end, and the
-    cast it shares with the run's other processes (`SharedSeed`)."""
+class ProcessTarget:
+    """This process's way to what the run shares of its target: one loader, opened when first needed and closed at
+    the end, the seeded cast and the learnt facts (both made once per run, see `SharedSeed`)."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.run = run_of(config)
@@ -101,11 +105,18 @@ class ProcessSeed:
         self._loader: Loader | None = None
         config.add_cleanup(self._stack.close)
 
+    def target(self) -> Target:
+        if self.run.target is None:
+            pytest.fail(
+                "no Directus target: give --base-url URL (or DIRECTUS_URL), or use `directus-conformance run` to "
+                "boot the embedded one",
+                pytrace=False,
+            )
+        return self.run.target
+
     def loader(self) -> Loader:
         if self._loader is None:
-            if self.run.target is None:
-                pytest.fail("no Directus target to seed: give --base-url URL (or DIRECTUS_URL)", pytrace=False)
-            self._loader = self._stack.enter_context(open_loader(self.run, self.run.target))
+            self._loader = self._stack.enter_context(open_loader(self.run, self.target()))
         return self._loader
 
     def cast(self) -> Cast:
@@ -114,25 +125,44 @@ class ProcessSeed:
         except SeedFailed as failure:
             pytest.fail(f"cannot seed the target: {failure}", pytrace=False)
 
+    def facts(self) -> TargetFacts:
+        return SharedSeed(self.run.run_tag).get_or_learn(self._learn)
 
-PROCESS_SEED = pytest.StashKey[ProcessSeed]()
+    def _learn(self) -> TargetFacts:
+        target = self.target()
+        given = None
+        if target.refresh_cookie or target.session_cookie:
+            given = CookieNames(
+                target.refresh_cookie or REFRESH_COOKIE, target.session_cookie or SESSION_COOKIE, "given by the options"
+            )
+        if self.run.readonly:
+            own = self.run.persona
+            member = Persona("own", "your persona", own.email, own.password, "", False, "") if own else None
+            admin_token = None
+        else:
+            member, admin_token = self.cast().playing("owner"), self.loader().admin.token()
+        with DirectusClient(target.base_url, verify=target.verify) as client:
+            return learn(client, member, admin_token, given)
 
 
-def process_seed(config: pytest.Config) -> ProcessSeed:
-    if PROCESS_SEED not in config.stash:
-        config.stash[PROCESS_SEED] = ProcessSeed(config)
-    return config.stash[PROCESS_SEED]
+PROCESS_TARGET = pytest.StashKey[ProcessTarget]()
+
+
+def process_target(config: pytest.Config) -> ProcessTarget:
+    if PROCESS_TARGET not in config.stash:
+        config.stash[PROCESS_TARGET] = ProcessTarget(config)
+    return config.stash[PROCESS_TARGET]
 
 
 @pytest.fixture(scope="session")
 def cast(pytestconfig: pytest.Config) -> Cast:
     """The seeded cast, seeded once per run."""
-    return process_seed(pytestconfig).cast()
+    return process_target(pytestconfig).cast()
 
 
 @pytest.fixture(scope="session")
 def loader(pytestconfig: pytest.Config) -> Loader:
-    return process_seed(pytestconfig).loader()
+    return process_target(pytestconfig).loader()
 
 
 @pytest.fixture
@@ -159,7 +189,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     declared = [*info.needs, *(need for mark in item.iter_markers("needs") for need in mark.args)]
     fixtures = item.fixturenames if isinstance(item, pytest.Function) else ()
-    reason = why_not(declared, fixtures, run_of(item.config), process_seed(item.config).cast)
+    shared = process_target(item.config)
+    reason = why_not(declared, fixtures, run_of(item.config), shared.cast, shared.facts)
     if reason:
         pytest.skip(reason)
 

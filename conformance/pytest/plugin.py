@@ -1,7 +1,8 @@
 """The pytest plugin (entry point `pytest11`): hooks only, as pytest-base-url's.
 
 The run each process checks is in `configured`; the fixtures and the applicability rule in `fixtures`; how a check's
-Status is decided in `outcomes`; priority, scheduling and quick exits in `workers`; the embedded boot gate in `boot`.
+Status is decided in `outcomes`; priority, scheduling and quick exits in `workers`; what the controller does before
+the first check (the embedded server, the seed, the target's facts) in `prelude`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 import pytest
 
 from conformance.options import add_to_pytest
-from conformance.pytest.boot import REPORTING_PLUGIN_NAME
 from conformance.pytest.configured import is_worker, run_of, send_to_worker
 from conformance.pytest.outcomes import Classifier
+from conformance.pytest.prelude import REPORTING_PLUGIN_NAME, Prelude
 from conformance.registry import check_info
 from conformance.report.plugin import ReportingPlugin
 from conformance.report.results import ResultRecorder
@@ -36,6 +37,8 @@ def pytest_configure(config: pytest.Config) -> None:
     run = run_of(config)  # a bad option value stops the run here, in one line
     if is_worker(config):
         return
+    if not any(isinstance(plugin, Prelude) for plugin in config.pluginmanager.get_plugins()):
+        config.pluginmanager.register(Prelude(), "directus-conformance-prelude")
     waivers = WaiverBook(list(run.waivers))
     target = reported_target(run)
     config.pluginmanager.register(Classifier(waivers, target), "directus-conformance-outcomes")
@@ -46,19 +49,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def reported_target(run: Run) -> ReportedTarget:
-    """The target as the reports name it; its version comes from the seed, once it has seeded."""
+    """The target as the reports name it; its version and facts come from what the run shares, once learnt."""
 
     def version() -> str | None:
-        facts = SharedSeed(run.run_tag).facts()
+        facts = SharedSeed(run.run_tag).admin_facts()
         return facts.version if facts else None
 
-    embedded = bool(run.target and run.target.embedded)
     return ReportedTarget(
         name=run.target_name,
         base_url=run.target.base_url if run.target else "",
-        embedded=embedded,
-        database="sqlite" if embedded else "unknown",
+        embedded=bool(run.target and run.target.embedded),
         learn_version=version,
+        learn_facts=SharedSeed(run.run_tag).target_facts,
     )
 
 

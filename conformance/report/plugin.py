@@ -67,6 +67,7 @@ class ReportingPlugin:
             "Directus.Version": self.target.version,
             "Suite.Version": __version__,
             "Database": self.target.database,
+            **{f"Target.{key}": value for key, value in self.target.facts.items()},
         }
         Path(allure_dir).mkdir(parents=True, exist_ok=True)
         (Path(allure_dir) / "environment.properties").write_text(

@@ -1,10 +1,13 @@
-"""The target as the reports name it: its name, URL, whether it was embedded, its version and database."""
+"""The target as the reports name it: its name, URL, whether it was embedded, its version, and what the run learnt
+of it (cookie names, password login, lifetimes, doors, database)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from conformance.facts import TargetFacts
 
 __all__ = ["ReportedTarget"]
 
@@ -14,8 +17,8 @@ class ReportedTarget:
     name: str
     base_url: str
     embedded: bool
-    database: str
     learn_version: Callable[[], str | None] = field(repr=False, default=lambda: None)
+    learn_facts: Callable[[], TargetFacts | None] = field(repr=False, default=lambda: None)
     _version: str | None = field(default=None, repr=False)
 
     @property
@@ -25,6 +28,15 @@ class ReportedTarget:
             self._version = self.learn_version()
         return self._version or ""
 
+    @property
+    def facts(self) -> dict[str, str]:
+        learnt = self.learn_facts()
+        return learnt.properties() if learnt else {}
+
+    @property
+    def database(self) -> str:
+        return self.facts.get("database", "unknown")
+
     def as_row(self) -> dict[str, Any]:
         """Its row in matrix.json's `targets`."""
         return {
@@ -33,4 +45,5 @@ class ReportedTarget:
             "embedded": self.embedded,
             "version": self.version,
             "database": self.database,
+            "facts": self.facts,
         }

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conformance.admin import Facts
-from conformance.applicability import NO_PERSONA, READONLY, why_not
+from conformance.applicability import NO_PERSONA, PASSWORD_LOGIN_OFF, READONLY, why_not
 from conformance.cast import Cast
 from conformance.config import Target
+from conformance.facts import CookieNames, TargetFacts
 from conformance.needs import Need
 from conformance.run import OwnAccount, Run
 from conformance.versions import POLICIES, SESSION_MODE
@@ -21,32 +22,49 @@ def seeded(version: str = "11.17.4", rules: str | None = None) -> Cast:
     return Cast("unit1", "posts_unit1", "Member", "r1", None, {}, {}, facts, {}, custom_rules_unavailable=rules)
 
 
+def login_on() -> TargetFacts:
+    return TargetFacts(password_login=True, cookies=CookieNames())
+
+
 def never() -> Cast:
     raise AssertionError("the cast was asked for where the answer does not depend on it")
 
 
 def test_the_read_only_profile_skips_what_needs_the_cast_before_any_seed() -> None:
-    assert why_not([], ["directus", "cast"], READ_ONLY, never) == READONLY
-    assert why_not([], ["throwaway"], READ_ONLY, never) == READONLY
-    assert why_not([Need.CUSTOM_RULES], ["directus"], READ_ONLY, never) == READONLY
+    assert why_not([], ["directus", "cast"], READ_ONLY, never, login_on) == READONLY
+    assert why_not([], ["throwaway"], READ_ONLY, never, login_on) == READONLY
+    assert why_not([Need.CUSTOM_RULES], ["directus"], READ_ONLY, never, login_on) == READONLY
 
 
 def test_a_member_login_in_the_read_only_profile_needs_a_persona() -> None:
-    assert why_not([SESSION_MODE], ["members"], READ_ONLY, never) == NO_PERSONA
-    assert why_not([SESSION_MODE], ["members"], replace(READ_ONLY, persona=OwnAccount("me@x.io", "pw")), never) is None
+    assert why_not([SESSION_MODE], ["members"], READ_ONLY, never, login_on) == NO_PERSONA
+    assert (
+        why_not([SESSION_MODE], ["members"], replace(READ_ONLY, persona=OwnAccount("me@x.io", "pw")), never, login_on)
+        is None
+    )
 
 
 def test_features_are_judged_by_the_version_the_seed_learnt() -> None:
-    assert why_not([POLICIES], [], FULL, lambda: seeded("11.17.4")) is None
-    reason = why_not([POLICIES], [], FULL, lambda: seeded("10.13.4"))
+    assert why_not([POLICIES], [], FULL, lambda: seeded("11.17.4"), login_on) is None
+    reason = why_not([POLICIES], [], FULL, lambda: seeded("10.13.4"), login_on)
     assert reason == "Directus 10.13.4 predates access policies (/policies, /access) (first in 11.0.0)"
 
 
 def test_filter_rules_the_target_refused_skip_with_its_reason() -> None:
     note = "Directus 12.4.0 runs without the custom_permission_rules_enabled licence entitlement"
-    assert why_not([Need.CUSTOM_RULES], ["cast"], FULL, lambda: seeded("12.4.0", note)) == note
-    assert why_not([Need.CUSTOM_RULES], ["cast"], FULL, lambda: seeded()) is None
+    assert why_not([Need.CUSTOM_RULES], ["cast"], FULL, lambda: seeded("12.4.0", note), login_on) == note
+    assert why_not([Need.CUSTOM_RULES], ["cast"], FULL, lambda: seeded(), login_on) is None
 
 
 def test_a_check_with_no_target_dependent_needs_never_waits_for_the_seed() -> None:
-    assert why_not([], ["directus", "members"], FULL, never) is None
+    assert why_not([], ["directus", "members"], FULL, never, login_on) is None
+
+
+def test_a_check_that_logs_in_is_skipped_where_password_login_is_off() -> None:
+    def sso_only() -> TargetFacts:
+        return TargetFacts(password_login=False, cookies=CookieNames())
+
+    assert why_not([], ["directus", "members"], FULL, never, sso_only) == PASSWORD_LOGIN_OFF
+    assert why_not([], ["directus", "throwaway"], FULL, never, sso_only) == PASSWORD_LOGIN_OFF
+    assert why_not([Need.PASSWORD_LOGIN], ["directus"], FULL, never, sso_only) == PASSWORD_LOGIN_OFF
+    assert why_not([], ["directus", "cast"], FULL, never, sso_only) is None  # static tokens still work

@@ -1,0 +1,160 @@
+"""What the run learns of a target before its checks, instead of assuming it: whether password login is on, the names
+of its cookies, its token lifetimes, which doors are open (GraphQL, WebSockets) and its database.
+
+Each fact is probed (black-box, as ../shared/spec/directus-auth-surfaces.md §8-§10 describe) or given by an option;
+the run prints them first, and the reports carry them. What cannot be probed (the session grace period) stays an
+option of the Target.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import httpx
+import jwt
+
+from conformance.cast import Persona
+from conformance.client import REFRESH_COOKIE, SESSION_COOKIE, DirectusClient, bearer, cookie_header, set_cookies
+
+__all__ = ["CookieNames", "TargetFacts", "learn"]
+
+REFRESH_TOKEN_VALUE = re.compile(r"^[A-Za-z0-9_-]{64}$")  # Directus's refresh tokens: nanoid(64)
+
+
+@dataclass(frozen=True)
+class CookieNames:
+    refresh: str = REFRESH_COOKIE
+    session: str = SESSION_COOKIE
+    source: str = "Directus's defaults"
+
+
+@dataclass(frozen=True)
+class TargetFacts:
+    password_login: bool
+    cookies: CookieNames
+    access_ttl_s: float | None = None
+    refresh_ttl_s: float | None = None
+    graphql: bool | None = None
+    websockets: bool | None = None
+    database: str | None = None
+
+    def lines(self) -> list[str]:
+        """One line per fact, as the run prints them first."""
+        known = {True: "yes", False: "no", None: "unknown"}
+        return [
+            f"password login: {'enabled' if self.password_login else 'disabled (GET /auth: disableDefault)'}",
+            f"cookies: refresh {self.cookies.refresh}, session {self.cookies.session} ({self.cookies.source})",
+            f"access-token TTL: {_seconds(self.access_ttl_s)}; refresh-token TTL: {_seconds(self.refresh_ttl_s)}",
+            f"GraphQL: {known[self.graphql]}; WebSockets: {known[self.websockets]}",
+            f"database: {self.database or 'unknown (needs the admin)'}",
+        ]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> TargetFacts:
+        data = json.loads(text)
+        return cls(**{**data, "cookies": CookieNames(**data["cookies"])})
+
+    def properties(self) -> dict[str, str]:
+        """For environment.properties and matrix.json's target row."""
+        return {
+            "password_login": str(self.password_login).lower(),
+            "refresh_cookie": self.cookies.refresh,
+            "session_cookie": self.cookies.session,
+            "access_ttl_s": _seconds(self.access_ttl_s),
+            "refresh_ttl_s": _seconds(self.refresh_ttl_s),
+            "graphql": str(self.graphql).lower(),
+            "websockets": str(self.websockets).lower(),
+            "database": self.database or "unknown",
+        }
+
+
+def _seconds(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:g} s"
+
+
+def learn(
+    client: DirectusClient, member: Persona | None, admin_token: str | None, given: CookieNames | None = None
+) -> TargetFacts:
+    """The facts of the target `client` talks to: `member` logs in to show the cookies (their sessions are ended
+    again), `admin_token` reads what only an admin may (WebSockets, database); names `given` by the user win."""
+    password_login = not bool(_json(client.request("GET", "/auth")).get("disableDefault"))
+    cookies, access_ttl, refresh_ttl = (
+        CookieNames(source="Directus's defaults: no login to learn them from"),
+        None,
+        None,
+    )
+    if password_login and member is not None:
+        cookies, access_ttl, refresh_ttl = _learn_cookies(client, member)
+    cookies = given or cookies
+    websockets = database = None
+    if admin_token:
+        info = _json(client.request("GET", "/server/info", headers=bearer(admin_token))).get("data") or {}
+        websockets = bool(info.get("websocket")) if "websocket" in info else None
+        health = _json(client.request("GET", "/server/health", headers=bearer(admin_token))).get("checks") or {}
+        database = next((key.split(":", 1)[0] for key in health if key.endswith(":responseTime")), None)
+    graphql = client.request("POST", "/graphql", json={"query": "{ __typename }"}).status_code == 200
+    return TargetFacts(password_login, cookies, access_ttl, refresh_ttl, graphql, websockets, database)
+
+
+def _learn_cookies(client: DirectusClient, member: Persona) -> tuple[CookieNames, float | None, float | None]:
+    """The cookie names from the Set-Cookie of a cookie-mode and a session-mode login, picked by their values (an
+    opaque 64-character refresh token; a Directus JWT), not by position: a proxy may add cookies of its own. Each
+    is confirmed by a round trip with that name alone (a refresh; a /users/me)."""
+    refresh_name = session_name = None
+    access_ttl = refresh_ttl = None
+    answer = client.request("POST", "/auth/login", json=_login(member, "cookie"))
+    expires = (_json(answer).get("data") or {}).get("expires")
+    access_ttl = expires / 1000 if isinstance(expires, (int, float)) else None
+    for name, cookie in set_cookies(answer).items():
+        if REFRESH_TOKEN_VALUE.match(cookie.value) and cookie.value not in answer.text:
+            refreshed = client.request("POST", "/auth/refresh", json={"mode": "cookie"}, headers=_cookie(name, cookie))
+            if refreshed.status_code == 200:
+                refresh_name, refresh_ttl = name, cookie.max_age
+                rotated = set_cookies(refreshed).get(name)
+                client.request("POST", "/auth/logout", json={"mode": "cookie"}, headers=_cookie(name, rotated))
+    answer = client.request("POST", "/auth/login", json=_login(member, "session"))
+    for name, cookie in set_cookies(answer).items():
+        if _is_directus_jwt(cookie.value):
+            me = client.request("GET", "/users/me", params={"fields": "id"}, headers=_cookie(name, cookie))
+            if me.status_code == 200:
+                session_name = name
+                client.request("POST", "/auth/logout", json={"mode": "session"}, headers=_cookie(name, cookie))
+    if refresh_name and session_name:
+        return CookieNames(refresh_name, session_name, "learnt from the logins' Set-Cookie"), access_ttl, refresh_ttl
+    missing = " and ".join(kind for kind, name in (("refresh", refresh_name), ("session", session_name)) if not name)
+    fallback = CookieNames(
+        refresh_name or REFRESH_COOKIE,
+        session_name or SESSION_COOKIE,
+        f"no {missing} cookie seen at login: Directus's default name assumed",
+    )
+    return fallback, access_ttl, refresh_ttl
+
+
+def _login(member: Persona, mode: str) -> dict[str, str]:
+    return {"email": member.email, "password": member.password, "mode": mode}
+
+
+def _cookie(name: str, cookie: Any) -> dict[str, str]:
+    return cookie_header(**{name: cookie.value}) if cookie is not None else {}
+
+
+def _is_directus_jwt(value: str) -> bool:
+    try:
+        claims = jwt.decode(value, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    return claims.get("iss") == "directus" and "session" in claims
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
