@@ -2,6 +2,8 @@
 the generative budget; the parametrization over the cast; and, around every check, the one applicability rule.
 
 A check never knows how its target was started and never reads configuration: it receives these.
+
+(PYTEST_DONT_REWRITE: a plugin module that the entry point imports before pytest loads it; it asserts nothing.)
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Where a check runs (a worker), its report is marked with how it stopped (`Stop`)
 Where the reports arrive (the controller), `Classifier` asks `outcome.classify`, with the check's level and any
 waiver, and writes the Status on the report, so the terminal, JUnit and the result recorder all say the same: a
 WARNING or WAIVED check reads as passed to pytest (it does not fail the run), a FAILED or ERROR one as failed.
+
+(PYTEST_DONT_REWRITE: a plugin module that the entry point imports before pytest loads it; it asserts nothing.)
 """
 
 from __future__ import annotations

@@ -88,7 +88,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"directus target: {run.target.base_url} (run tag {run.run_tag})"] if run.target else []
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """On the controller only: remove what the run seeded (see `shared_seed.clean_after_run`)."""
-    if not is_worker(session.config):
-        clean_after_run(run_of(session.config))
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """On the controller only, once the reports are written: remove what the run seeded (see
+    `shared_seed.clean_after_run`)."""
+    if not is_worker(config):
+        clean_after_run(run_of(config))

@@ -1,5 +1,8 @@
 """How the run's processes share the machine: priority against an embedded server, xdist's scheduling of the
-checks, and a worker's quick exit."""
+checks, and a worker's quick exit.
+
+(PYTEST_DONT_REWRITE: a plugin module that the entry point imports before pytest loads it; it asserts nothing.)
+"""
 
 from __future__ import annotations
 

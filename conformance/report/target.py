@@ -20,6 +20,7 @@ class ReportedTarget:
     learn_version: Callable[[], str | None] = field(repr=False, default=lambda: None)
     learn_facts: Callable[[], TargetFacts | None] = field(repr=False, default=lambda: None)
     _version: str | None = field(default=None, repr=False)
+    _facts: TargetFacts | None = field(default=None, repr=False)
 
     @property
     def version(self) -> str:
@@ -30,8 +31,10 @@ class ReportedTarget:
 
     @property
     def facts(self) -> dict[str, str]:
-        learnt = self.learn_facts()
-        return learnt.properties() if learnt else {}
+        """What the run learnt of the target, asked for until it is known."""
+        if self._facts is None:
+            self._facts = self.learn_facts()
+        return self._facts.properties() if self._facts else {}
 
     @property
     def database(self) -> str:
