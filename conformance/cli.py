@@ -27,7 +27,7 @@ from conformance.client import DirectusClient
 from conformance.config import AdminCredentials, Target, load_targets_file, parse_target_spec, tls_verification
 from conformance.console import console
 from conformance.embedded import DEFAULT_VERSION, SUPPORTED_VERSIONS, EmbeddedDirectus, EmbeddedSettings
-from conformance.embedded.settings import parse_directus_env
+from conformance.embedded.settings import DATABASES, parse_directus_env
 from conformance.errors import ConfigError, ConformanceError, EmbeddedError
 from conformance.needs import Need
 from conformance.options import MATRIX, RUN, TARGET, add_to_argparse, value
@@ -118,7 +118,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help=f"comma-separated embedded versions (default: all of {', '.join(SUPPORTED_VERSIONS)})",
     )
     add_to_argparse(versions, MATRIX)
-    _directus_env_option(versions)
+    _deployment_options(versions)
     _workers_option(versions, "default: cores + 2")
     versions.set_defaults(handler=matrix_command)
 
@@ -142,10 +142,18 @@ def _embedded_options(parser: argparse.ArgumentParser) -> None:
         choices=SUPPORTED_VERSIONS,
         help=f"embedded Directus version (default {DEFAULT_VERSION})",
     )
-    _directus_env_option(parser)
+    _deployment_options(parser)
 
 
-def _directus_env_option(parser: argparse.ArgumentParser) -> None:
+def _deployment_options(parser: argparse.ArgumentParser) -> None:
+    """How the embedded Directus is deployed: its database and settings of the user's."""
+    parser.add_argument(
+        "--database",
+        choices=DATABASES,
+        default="sqlite",
+        help="the embedded Directus's database: sqlite (in memory, default) or postgres (a throwaway Debian "
+        "PostgreSQL on loopback)",
+    )
     parser.add_argument(
         "--directus-env",
         action="append",
@@ -158,7 +166,7 @@ def embedded(args: argparse.Namespace, version: str | None = None) -> EmbeddedDi
     """The embedded Directus the arguments ask for: its version and any settings of the user's."""
     chosen = version or args.directus_version
     extra = parse_directus_env(args.directus_env)
-    return EmbeddedDirectus(chosen, EmbeddedSettings(chosen, extra_env=extra))
+    return EmbeddedDirectus(chosen, EmbeddedSettings(chosen, extra_env=extra, database=args.database))
 
 
 def _workers_option(parser: argparse.ArgumentParser, default: str) -> None:

@@ -26,6 +26,7 @@ import httpx
 from conformance.console import step
 from conformance.embedded.install import DEFAULT_VERSION, Installation, ensure_installed
 from conformance.embedded.node import node_binary, node_environment
+from conformance.embedded.postgres import EmbeddedPostgres
 from conformance.embedded.settings import EmbeddedSettings
 from conformance.errors import EmbeddedError
 
@@ -63,6 +64,7 @@ class EmbeddedDirectus:
         self.workdir: Path | None = None
         self.launched_at = 0.0
         self.ready = False
+        self.postgres: EmbeddedPostgres | None = None
 
     @property
     def log_path(self) -> Path:
@@ -101,10 +103,16 @@ class EmbeddedDirectus:
         installation = ensure_installed(self.version)
         self.workdir = Path(tempfile.mkdtemp(prefix="directus-conformance-", dir=workdir_parent()))
         database = self.workdir / "data.db"
-        self._prepare_database(installation, database)
         env = node_environment() | self.settings.environment(database, self.workdir)
         env["NODE_COMPILE_CACHE"] = str(installation.compile_cache)  # a faster boot once it is filled
         self.launched_at = time.monotonic()
+        if self.settings.database == "postgres":
+            self.postgres = EmbeddedPostgres()
+            self.postgres.start()
+            env |= self.postgres.environment()
+            self._bootstrap(installation, env)  # a fresh database each run: Directus installs its schema and admin
+        else:
+            self._prepare_database(installation, database)
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [str(node_binary()), str(installation.cli), "start"],
@@ -134,6 +142,9 @@ class EmbeddedDirectus:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(STOP_TIMEOUT_S)
+        if self.postgres is not None:
+            self.postgres.stop()
+            self.postgres = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
@@ -142,6 +153,23 @@ class EmbeddedDirectus:
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
+
+    def _bootstrap(self, installation: Installation, env: dict[str, str]) -> None:
+        """`directus bootstrap` on an empty database: its schema, and the admin from ADMIN_EMAIL / _PASSWORD /
+        _TOKEN."""
+        with self.log_path.open("ab") as log:
+            done = subprocess.run(
+                [str(node_binary()), str(installation.cli), "bootstrap"],
+                cwd=self.workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=READY_TIMEOUT_S,
+                check=False,
+            )
+        if done.returncode != 0:
+            raise EmbeddedError(f"directus bootstrap failed (exit {done.returncode})\n{self._log_tail()}")
 
     def _prepare_database(self, installation: Installation, database: Path) -> None:
         """Copy the template and give its admin this run's email and static token (plain text in Directus)."""

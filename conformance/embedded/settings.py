@@ -49,6 +49,10 @@ def parse_directus_env(assignments: list[str] | None) -> tuple[tuple[str, str], 
     return tuple(parsed)
 
 
+DATABASES = ("sqlite", "postgres")
+"""What the embedded Directus can run on: SQLite in memory (the default), or a throwaway PostgreSQL (Debian's)."""
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1 (the embedded server listens on loopback only)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -73,6 +77,7 @@ class EmbeddedSettings:
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
     access_token_ttl_s: int = 5
     extra_env: tuple[tuple[str, str], ...] = ()  # documented settings of the user's choice (--directus-env)
+    database: str = "sqlite"  # or "postgres" (--database): see DATABASES
     refresh_token_ttl_s: int = 3600
     session_cookie_ttl_s: int = 3600
     session_refresh_grace_period_s: int = 2

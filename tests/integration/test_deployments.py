@@ -41,3 +41,16 @@ def test_with_password_login_off_the_checks_that_log_in_skip_with_one_reason(tmp
     }
     assert not [result for result in results if result["status"] in ("failed", "error")]
     assert matrix["targets"][0]["facts"]["password_login"] == "false"
+
+
+def test_on_postgresql_every_check_holds_and_the_database_goes_with_the_run(tmp_path: Path) -> None:
+    command = [*CLI, "run", "--database", "postgres", "--reports", str(tmp_path)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "directus target: database: pg" in done.stdout
+    matrix = json.loads((tmp_path / "matrix.json").read_text())
+    assert matrix["targets"][0]["database"] == "pg"
+    statuses = {result["status"] for result in matrix["results"]["embedded"].values()}
+    assert statuses == {"passed", "warning"}, statuses
+    leftovers = subprocess.run(["pgrep", "-f", "directus-conformance-pg-"], capture_output=True, text=True)
+    assert leftovers.stdout == "", leftovers.stdout  # the throwaway PostgreSQL was stopped by its PID

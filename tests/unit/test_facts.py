@@ -1,0 +1,52 @@
+"""What the run learns of a target: carried between processes intact, printed one line each; and the settings a
+user may give the embedded server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.embedded.settings import EmbeddedSettings, parse_directus_env
+from conformance.errors import ConfigError
+from conformance.facts import CookieNames, TargetFacts
+
+FACTS = TargetFacts(
+    password_login=True,
+    cookies=CookieNames("acme_refresh", "acme_session", "learnt from the logins' Set-Cookie"),
+    access_ttl_s=900.0,
+    refresh_ttl_s=604800.0,
+    graphql=True,
+    websockets=False,
+    database="pg",
+)
+
+
+def test_facts_cross_between_processes_intact() -> None:
+    assert TargetFacts.from_json(FACTS.to_json()) == FACTS
+
+
+def test_facts_are_printed_one_line_each_and_reported() -> None:
+    assert FACTS.lines() == [
+        "password login: enabled",
+        "cookies: refresh acme_refresh, session acme_session (learnt from the logins' Set-Cookie)",
+        "access-token TTL: 900 s; refresh-token TTL: 604800 s",
+        "GraphQL: yes; WebSockets: no",
+        "database: pg",
+    ]
+    assert FACTS.properties()["session_cookie"] == "acme_session"
+
+
+def test_settings_of_the_users_reach_the_embedded_servers_environment(tmp_path: Path) -> None:
+    extra = parse_directus_env(["AUTH_DISABLE_DEFAULT=true", "REFRESH_TOKEN_COOKIE_NAME=acme_refresh"])
+    environment = EmbeddedSettings("11.17.4", extra_env=extra).environment(tmp_path / "data.db", tmp_path)
+    assert environment["AUTH_DISABLE_DEFAULT"] == "true" and environment["REFRESH_TOKEN_COOKIE_NAME"] == "acme_refresh"
+
+
+@pytest.mark.parametrize(
+    ("assignment", "problem"),
+    [("AUTH_DISABLE_DEFAULT", "KEY=VALUE"), ("HOST=0.0.0.0", "set by the harness"), ("ACCESS_TOKEN_TTL=1h", "harness")],
+)
+def test_a_setting_that_is_malformed_or_the_harnesss_own_is_refused_in_one_line(assignment: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        parse_directus_env([assignment])
