@@ -47,24 +47,16 @@ def test_serve_prints_its_facts_first_and_answers_ping(served: dict[str, Any]) -
     assert httpx.get(f"{served['base_url']}/server/ping").text == "pong"
 
 
+def run_against(served: dict[str, Any], reports: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`directus-conformance run` against the served Directus, its reports in `reports`."""
+    target = ["--base-url", served["base_url"], "--admin-token", served["admin_token"]]
+    grace = ["--session-grace-period", str(served["session_refresh_grace_period_s"])]
+    command = [*CLI, "run", *target, *grace, "--reports", str(reports), *options]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
 def test_run_against_a_running_server_is_conformant(served: dict[str, Any], tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            *CLI,
-            "run",
-            "--base-url",
-            served["base_url"],
-            "--admin-token",
-            served["admin_token"],
-            "--session-grace-period",
-            str(served["session_refresh_grace_period_s"]),
-            "--reports",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_against(served, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     cases = ET.parse(tmp_path / "junit.xml").getroot().iter("testcase")
     properties = [{p.get("name"): p.get("value") for p in case.iter("property")} for case in cases]
@@ -100,25 +92,7 @@ def test_a_cast_of_other_people_is_checked_alike(served: dict[str, Any], tmp_pat
     """The checks ask for parts (owner, member, reader), never for names: a cast without Beth, Carmen or Mike."""
     cast = tmp_path / "cast.yaml"
     cast.write_text(OTHER_CAST)
-    result = subprocess.run(
-        [
-            *CLI,
-            "run",
-            "--base-url",
-            served["base_url"],
-            "--admin-token",
-            served["admin_token"],
-            "--session-grace-period",
-            str(served["session_refresh_grace_period_s"]),
-            "--fixture-file",
-            str(cast),
-            "--reports",
-            str(tmp_path / "reports"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = run_against(served, tmp_path / "reports", "--fixture-file", str(cast))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     results = json.loads((tmp_path / "reports" / "matrix.json").read_text())["results"]["default"]
     assert results["OWNERSHIP-LIST[alice-access_token]"]["status"] == "passed"
