@@ -151,8 +151,8 @@ def _deployment_options(parser: argparse.ArgumentParser) -> None:
         "--database",
         choices=DATABASES,
         default="sqlite",
-        help="the embedded Directus's database: sqlite (in memory, default) or postgres (a throwaway Debian "
-        "PostgreSQL on loopback)",
+        help="the embedded Directus's database: sqlite (in memory, default), postgres or mariadb (a throwaway "
+        "Debian server on loopback)",
     )
     parser.add_argument(
         "--directus-env",

@@ -24,9 +24,9 @@ from types import TracebackType
 import httpx
 
 from conformance.console import step
+from conformance.embedded.databases import DATABASE_SERVERS, DatabaseServer
 from conformance.embedded.install import DEFAULT_VERSION, Installation, ensure_installed
 from conformance.embedded.node import node_binary, node_environment
-from conformance.embedded.postgres import EmbeddedPostgres
 from conformance.embedded.settings import EmbeddedSettings
 from conformance.errors import EmbeddedError
 
@@ -64,7 +64,7 @@ class EmbeddedDirectus:
         self.workdir: Path | None = None
         self.launched_at = 0.0
         self.ready = False
-        self.postgres: EmbeddedPostgres | None = None
+        self.database: DatabaseServer | None = None  # besides SQLite (settings.database)
 
     @property
     def log_path(self) -> Path:
@@ -106,10 +106,10 @@ class EmbeddedDirectus:
         env = node_environment() | self.settings.environment(database, self.workdir)
         env["NODE_COMPILE_CACHE"] = str(installation.compile_cache)  # a faster boot once it is filled
         self.launched_at = time.monotonic()
-        if self.settings.database == "postgres":
-            self.postgres = EmbeddedPostgres()
-            self.postgres.start()
-            env |= self.postgres.environment()
+        if self.settings.database in DATABASE_SERVERS:
+            self.database = DATABASE_SERVERS[self.settings.database]()
+            self.database.start()
+            env |= self.database.environment()
             self._bootstrap(installation, env)  # a fresh database each run: Directus installs its schema and admin
         else:
             self._prepare_database(installation, database)
@@ -142,9 +142,9 @@ class EmbeddedDirectus:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(STOP_TIMEOUT_S)
-        if self.postgres is not None:
-            self.postgres.stop()
-            self.postgres = None
+        if self.database is not None:
+            self.database.stop()
+            self.database = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None

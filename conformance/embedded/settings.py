@@ -49,8 +49,9 @@ def parse_directus_env(assignments: list[str] | None) -> tuple[tuple[str, str], 
     return tuple(parsed)
 
 
-DATABASES = ("sqlite", "postgres")
-"""What the embedded Directus can run on: SQLite in memory (the default), or a throwaway PostgreSQL (Debian's)."""
+DATABASES = ("sqlite", "postgres", "mariadb")
+"""What the embedded Directus can run on: SQLite in memory (the default), or a throwaway PostgreSQL or MariaDB
+(Debian's; see databases)."""
 
 
 def free_port() -> int:
@@ -77,7 +78,7 @@ class EmbeddedSettings:
     secret: str = field(default_factory=lambda: secrets.token_hex(32))
     access_token_ttl_s: int = 5
     extra_env: tuple[tuple[str, str], ...] = ()  # documented settings of the user's choice (--directus-env)
-    database: str = "sqlite"  # or "postgres" (--database): see DATABASES
+    database: str = "sqlite"  # --database: see DATABASES
     refresh_token_ttl_s: int = 3600
     session_cookie_ttl_s: int = 3600
     session_refresh_grace_period_s: int = 2

@@ -11,17 +11,22 @@ from typing import Any
 CLI = [sys.executable, "-m", "conformance.cli"]
 
 
-def run_embedded(reports: Path, *settings: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    command = [*CLI, "run", "--reports", str(reports)]
-    for setting in settings:
-        command += ["--directus-env", setting]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    matrix = json.loads((reports / "matrix.json").read_text()) if (reports / "matrix.json").exists() else {}
-    return done, matrix
+def run_embedded(reports: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`directus-conformance run` on the embedded Directus deployed as `options` say; its exit and matrix."""
+    done = subprocess.run(
+        [*CLI, "run", "--reports", str(reports), *options], capture_output=True, text=True, timeout=600
+    )
+    return done, json.loads((reports / "matrix.json").read_text())
 
 
 def test_renamed_cookies_are_learnt_and_every_check_holds(tmp_path: Path) -> None:
-    done, matrix = run_embedded(tmp_path, "REFRESH_TOKEN_COOKIE_NAME=acme_refresh", "SESSION_COOKIE_NAME=acme_session")
+    renamed = [
+        "--directus-env",
+        "REFRESH_TOKEN_COOKIE_NAME=acme_refresh",
+        "--directus-env",
+        "SESSION_COOKIE_NAME=acme_session",
+    ]
+    done, matrix = run_embedded(tmp_path, *renamed)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "cookies: refresh acme_refresh, session acme_session (learnt from the logins' Set-Cookie)" in done.stdout
     facts = matrix["targets"][0]["facts"]
@@ -31,7 +36,7 @@ def test_renamed_cookies_are_learnt_and_every_check_holds(tmp_path: Path) -> Non
 
 
 def test_with_password_login_off_the_checks_that_log_in_skip_with_one_reason(tmp_path: Path) -> None:
-    done, matrix = run_embedded(tmp_path, "AUTH_DISABLE_DEFAULT=true")
+    done, matrix = run_embedded(tmp_path, "--directus-env", "AUTH_DISABLE_DEFAULT=true")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "password login: disabled (GET /auth: disableDefault)" in done.stdout
     results = matrix["results"]["embedded"].values()
@@ -43,14 +48,36 @@ def test_with_password_login_off_the_checks_that_log_in_skip_with_one_reason(tmp
     assert matrix["targets"][0]["facts"]["password_login"] == "false"
 
 
+MARIADB_DEFECTS = {"PROP-REFRESH-TOKEN-MUTATED", "OAS-NO-5XX"}
+"""What Directus 11.17.4 gets wrong on MariaDB (utf8mb4, its case-insensitive collation), as the suite finds it: a
+refresh token with one letter in another case is accepted (sessions are looked up by a case-insensitive comparison),
+and some generated bodies make /auth/refresh and /auth/logout answer 500. Each a failed check with its evidence."""
+
+
 def test_on_postgresql_every_check_holds_and_the_database_goes_with_the_run(tmp_path: Path) -> None:
-    command = [*CLI, "run", "--database", "postgres", "--reports", str(tmp_path)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    done, matrix = run_embedded(tmp_path, "--database", "postgres")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "directus target: database: pg" in done.stdout
-    matrix = json.loads((tmp_path / "matrix.json").read_text())
-    assert matrix["targets"][0]["database"] == "pg"
-    statuses = {result["status"] for result in matrix["results"]["embedded"].values()}
-    assert statuses == {"passed", "warning"}, statuses
-    leftovers = subprocess.run(["pgrep", "-f", "directus-conformance-pg-"], capture_output=True, text=True)
-    assert leftovers.stdout == "", leftovers.stdout  # the throwaway PostgreSQL was stopped by its PID
+    assert "directus target: database: pg" in done.stdout and matrix["targets"][0]["database"] == "pg"
+    assert statuses(matrix) == {"passed", "warning"}
+    assert no_server_left("postgres")
+
+
+def test_on_mariadb_the_suite_finds_directus_s_defects_there_as_failures(tmp_path: Path) -> None:
+    done, matrix = run_embedded(tmp_path, "--database", "mariadb")
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "directus target: database: mysql" in done.stdout and matrix["targets"][0]["database"] == "mysql"
+    failed = {result["reason"] for result in matrix["results"]["embedded"].values() if result["status"] == "failed"}
+    failing = {i.split("[")[0] for i, r in matrix["results"]["embedded"].items() if r["status"] in ("failed", "error")}
+    assert "PROP-REFRESH-TOKEN-MUTATED" in failing and failing <= MARIADB_DEFECTS, failing
+    assert "error" not in statuses(matrix) and all(reason.startswith("expected: ") for reason in failed), failed
+    assert no_server_left("mariadb")
+
+
+def statuses(matrix: dict[str, Any]) -> set[str]:
+    return {result["status"] for result in matrix["results"]["embedded"].values()}
+
+
+def no_server_left(database: str) -> bool:
+    """The throwaway database server was stopped by its PID."""
+    found = subprocess.run(["pgrep", "-f", f"directus-conformance-{database}-"], capture_output=True, text=True)
+    return found.stdout == ""
