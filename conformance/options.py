@@ -129,10 +129,11 @@ def value(given: Mapping[str, Any], env: Mapping[str, str], name: str) -> Any:
     its default."""
     if given.get(name) not in (None, ""):
         return given[name]
-    for variable in BY_NAME[name].env if name in BY_NAME else ():
+    option = BY_NAME[name]
+    for variable in option.env:
         if env.get(variable):
             return env[variable]
-    return BY_NAME[name].default if name in BY_NAME else None
+    return option.default
 
 
 def add_to_argparse(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:

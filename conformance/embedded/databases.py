@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from conformance.embedded.processes import die_with_parent, stop
 from conformance.embedded.settings import free_port
 from conformance.errors import EmbeddedError
 
@@ -175,6 +176,7 @@ class EmbeddedMariaDB(DatabaseServer):
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
         create = f"CREATE DATABASE {DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -198,13 +200,7 @@ class EmbeddedMariaDB(DatabaseServer):
 
     def _stop(self) -> None:
         """SIGTERM to the server by its PID: MariaDB shuts down cleanly on it."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(START_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(START_TIMEOUT_S)
+        stop(self.process, START_TIMEOUT_S)
         self.process = None
 
     def _client(self, *args: str) -> list[str]:

@@ -8,13 +8,10 @@ if this process dies without cleaning up (PR_SET_PDEATHSIG).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,6 +24,7 @@ from conformance.console import step
 from conformance.embedded.databases import DATABASE_SERVERS, DatabaseServer
 from conformance.embedded.install import DEFAULT_VERSION, Installation, ensure_installed
 from conformance.embedded.node import node_binary, node_environment
+from conformance.embedded.processes import die_with_parent, stop
 from conformance.embedded.settings import EmbeddedSettings
 from conformance.errors import EmbeddedError
 
@@ -34,13 +32,6 @@ READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
 IN_MEMORY_DIR = Path("/dev/shm")
 IN_MEMORY_MIN_FREE = 256 * 2**20
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: ask Linux to SIGTERM us when the parent dies."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def workdir_parent() -> str | None:
@@ -113,7 +104,7 @@ class EmbeddedDirectus:
             self._bootstrap(installation, env)  # a fresh database each run: Directus installs its schema and admin
         else:
             self._prepare_database(installation, database)
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab") as log:  # after the bootstrap's lines, where there was one
             self.process = subprocess.Popen(
                 [str(node_binary()), str(installation.cli), "start"],
                 cwd=self.workdir,
@@ -121,7 +112,7 @@ class EmbeddedDirectus:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
 
     def wait_until_ready(self) -> None:
@@ -135,13 +126,7 @@ class EmbeddedDirectus:
 
     def stop(self) -> None:
         """Stop the server by PID (SIGTERM, then SIGKILL after a bound) and remove its working directory."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(STOP_TIMEOUT_S)
+        stop(self.process, STOP_TIMEOUT_S)
         if self.database is not None:
             self.database.stop()
             self.database = None
