@@ -70,11 +70,12 @@ class Admin:
             raise TargetError("the admin credential belongs to a user without admin access: use an administrator's")
 
     def facts(self) -> Facts:
-        """Version (admin GET /server/info), policies (11+), and the 12.x licence entitlement for custom rules."""
+        """Version (admin GET /server/info: `version`, before 10.2 `directus.version`), policies (11+), and the 12.x
+        licence entitlement for custom rules."""
         info = self.get("/server/info") or {}
-        version = str(info.get("version") or "")
+        version = str(info.get("version") or (info.get("directus") or {}).get("version") or "")
         if not version:
-            raise TargetError("GET /server/info as admin gave no version: is this Directus ≥ 10.2?")
+            raise TargetError("GET /server/info as admin gave no version: is this Directus 10 or later?")
         has_policies = parse_version(version) >= (11,)
         enabled, note = True, None
         if parse_version(version) >= (12,):

@@ -26,8 +26,9 @@ from conformance.admin import Admin
 from conformance.client import DirectusClient
 from conformance.config import AdminCredentials, Target, load_targets_file, parse_target_spec, tls_verification
 from conformance.console import console
-from conformance.embedded import DEFAULT_VERSION, SUPPORTED_VERSIONS, EmbeddedDirectus, EmbeddedSettings
-from conformance.embedded.settings import DATABASES, parse_directus_env
+from conformance.deployments import Deployment, github_actions_matrix, select
+from conformance.embedded import DEFAULT_VERSION, OLDEST_VERSION, PINNED_VERSIONS, EmbeddedDirectus, EmbeddedSettings
+from conformance.embedded.settings import DATABASES, SUB_PATH, parse_directus_env
 from conformance.errors import ConfigError, ConformanceError, EmbeddedError
 from conformance.needs import Need
 from conformance.options import MATRIX, RUN, TARGET, add_to_argparse, value
@@ -111,16 +112,30 @@ def parse(argv: list[str]) -> argparse.Namespace:
         add_to_argparse(sub, TARGET)
         sub.set_defaults(handler=handler)
 
-    versions = commands.add_parser("matrix", help="run the suites on several embedded Directus versions, one matrix")
-    versions.add_argument(
-        "--versions",
-        default=",".join(SUPPORTED_VERSIONS),
-        help=f"comma-separated embedded versions (default: all of {', '.join(SUPPORTED_VERSIONS)})",
+    cells = commands.add_parser(
+        "matrix", help="run the suites on several embedded deployments (versions by databases), one matrix"
     )
-    add_to_argparse(versions, MATRIX)
-    _deployment_options(versions)
-    _workers_option(versions, "default: cores + 2")
-    versions.set_defaults(handler=matrix_command)
+    cells.add_argument(
+        "--versions",
+        default=",".join(PINNED_VERSIONS),
+        help=f"comma-separated Directus releases, any from {OLDEST_VERSION} on (default: the pinned "
+        f"{', '.join(PINNED_VERSIONS)})",
+    )
+    cells.add_argument(
+        "--databases",
+        default="sqlite",
+        help=f"comma-separated databases of the embedded Directus, of {', '.join(DATABASES)} (default: sqlite)",
+    )
+    cells.add_argument(
+        "--github-actions",
+        action="store_true",
+        help="print the GitHub Actions strategy.matrix of this selection (one job per cell; see the README's CI "
+        "recipe) instead of running it",
+    )
+    add_to_argparse(cells, MATRIX)
+    _deployment_options(cells)
+    _workers_option(cells, "default: cores + 2")
+    cells.set_defaults(handler=matrix_command)
 
     merge = commands.add_parser("merge", help="merge the matrix.json of several runs into one report")
     merge.add_argument("matrices", nargs="+", type=Path, help="matrix.json files (e.g. one per CI job)")
@@ -139,20 +154,26 @@ def _embedded_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--directus-version",
         default=DEFAULT_VERSION,
-        choices=SUPPORTED_VERSIONS,
-        help=f"embedded Directus version (default {DEFAULT_VERSION})",
+        help=f"embedded Directus release (default {DEFAULT_VERSION}): any from {OLDEST_VERSION} on; "
+        f"{', '.join(PINNED_VERSIONS)} have committed lockfiles, any other is resolved from the npm registry once",
     )
-    _deployment_options(parser)
-
-
-def _deployment_options(parser: argparse.ArgumentParser) -> None:
-    """How the embedded Directus is deployed: its database and settings of the user's."""
     parser.add_argument(
         "--database",
         choices=DATABASES,
         default="sqlite",
         help="the embedded Directus's database: sqlite (in memory, default), postgres or mariadb (a throwaway "
         "Debian server on loopback)",
+    )
+    _deployment_options(parser)
+
+
+def _deployment_options(parser: argparse.ArgumentParser) -> None:
+    """How the embedded Directus is deployed, besides its version and database."""
+    parser.add_argument(
+        "--behind-proxy",
+        action="store_true",
+        help=f"serve it through nginx with TLS (a throwaway CA the run trusts) on the sub-path {SUB_PATH}/, "
+        "PUBLIC_URL set to it and Secure cookies",
     )
     parser.add_argument(
         "--directus-env",
@@ -162,11 +183,16 @@ def _deployment_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def embedded(args: argparse.Namespace, version: str | None = None) -> EmbeddedDirectus:
-    """The embedded Directus the arguments ask for: its version and any settings of the user's."""
-    chosen = version or args.directus_version
-    extra = parse_directus_env(args.directus_env)
-    return EmbeddedDirectus(chosen, EmbeddedSettings(chosen, extra_env=extra, database=args.database))
+def embedded(args: argparse.Namespace, deployment: Deployment | None = None) -> EmbeddedDirectus:
+    """The embedded Directus the arguments ask for (or one cell of a matrix): version, database, settings."""
+    chosen = deployment or Deployment(args.directus_version, args.database)
+    settings = EmbeddedSettings(
+        chosen.version,
+        extra_env=parse_directus_env(args.directus_env),
+        database=chosen.database,
+        behind_proxy=args.behind_proxy,
+    )
+    return EmbeddedDirectus(chosen.version, settings)
 
 
 def _workers_option(parser: argparse.ArgumentParser, default: str) -> None:
@@ -195,23 +221,22 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def matrix_command(args: argparse.Namespace) -> int:
-    """Each embedded version in turn (about 300 MB each, so one at a time), then one matrix of them all."""
-    versions = [v.strip() for v in args.versions.split(",") if v.strip()]
-    unknown = [v for v in versions if v not in SUPPORTED_VERSIONS]
-    if unknown:
-        raise ConfigError(
-            f"no committed lockfile for {', '.join(unknown)}; choose from {', '.join(SUPPORTED_VERSIONS)}"
-        )
+    """Each deployment in turn (a Directus install is about 300 MB, so one at a time), then one matrix of them all;
+    or, with --github-actions, the selection as a CI job matrix."""
+    deployments = select(args.versions, args.databases)
+    if args.github_actions:
+        print(json.dumps(github_actions_matrix(deployments)))
+        return EXIT_OK
     run = Run.resolve(vars(args), {})  # a matrix of embedded runs: nothing of a target from the environment
     reports = run.reports or Path("reports")
     codes = []
-    for version in versions:
-        with embedded(args, version).launched() as server:
-            target = replace(embedded_target(server), name=f"directus-{version}")
-            each = replace(run, target=target, reports=reports / version)
+    for deployment in deployments:
+        with embedded(args, deployment).launched() as server:
+            target = replace(embedded_target(server), name=deployment.name)
+            each = replace(run, target=target, reports=reports / deployment.key)
             codes.append(run_suites(each, args.workers, args.pytest_args, booting=server))
-    write_reports(matrix.merge([matrix.load(reports / v / "matrix.json") for v in versions]), reports)
-    console.print(f"matrix of {len(versions)} versions in {reports}/matrix.html")
+    write_reports(matrix.merge([matrix.load(reports / cell.key / "matrix.json") for cell in deployments]), reports)
+    console.print(f"matrix of {len(deployments)} deployments in {reports}/matrix.html")
     return max(codes)
 
 
@@ -230,12 +255,13 @@ def embedded_target(server: EmbeddedDirectus) -> Target:
     settings = server.settings
     register_secret(settings.admin_password, settings.admin_token)
     return Target(
-        base_url=settings.base_url,
+        base_url=server.url,
         admin=AdminCredentials(token=settings.admin_token),
         name="embedded",
         embedded=True,
         session_grace_period_s=settings.session_refresh_grace_period_s,
         refresh_ttl_s=settings.refresh_token_ttl_s,
+        verify=str(server.ca_file) if server.ca_file else True,
     )
 
 
@@ -292,10 +318,7 @@ def serve_command(args: argparse.Namespace) -> int:
     """Up until SIGINT / SIGTERM, which is the normal way to stop it (exit 0); the server dying is an error."""
     with embedded(args) as server:
         print(json.dumps(server.settings.public_facts()), flush=True)
-        console.print(
-            f"Directus {server.version} is up at {server.settings.base_url} (PID {server.pid}); "
-            "Ctrl-C or SIGTERM stops it"
-        )
+        console.print(f"Directus {server.version} is up at {server.url} (PID {server.pid}); Ctrl-C or SIGTERM stops it")
         try:
             while server.process is not None and server.process.poll() is None:
                 time.sleep(0.5)

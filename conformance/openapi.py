@@ -118,7 +118,7 @@ def find_operation(document: BaseSchema, label: str) -> Operation | None:
     method, path = label.split(" ", 1)
     try:
         return document[path][method]
-    except KeyError:
+    except LookupError:  # the path (OperationNotFound), or the method on it (a plain LookupError), is not there
         return None
 
 

@@ -10,7 +10,9 @@ modules by the checks that drive them.
 
 from conformance.cast import Cast, Members, Persona
 from conformance.checks.steps import (
+    COOKIE_MODES,
     CREDENTIAL_KINDS,
+    MODES,
     CredentialKind,
     access_token,
     claims_of,
@@ -24,7 +26,7 @@ from conformance.checks.steps import (
     refresh_with,
     whoami,
 )
-from conformance.client import MODES, REFRESH_TOKEN_MODES, DirectusClient, Login, Mode, bearer, set_cookies
+from conformance.client import REFRESH_TOKEN_MODES, DirectusClient, Login, Mode, bearer, set_cookies
 from conformance.config import Target
 from conformance.evidence import RecordProperty, expect, expect_status, fail, received, require, require_status
 from conformance.needs import Need, needs
@@ -42,6 +44,7 @@ from conformance.versions import (
 )
 
 __all__ = [
+    "COOKIE_MODES",
     "CREDENTIAL_KINDS",
     "MODES",
     "POLICIES",

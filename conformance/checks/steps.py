@@ -9,17 +9,29 @@ import jwt
 import pytest
 
 from conformance.cast import Cast, Persona
+from conformance.client import MODES as ALL_MODES
 from conformance.client import DirectusClient, Login, Mode, bearer
 from conformance.evidence import expect, expect_status, received, require_status
 from conformance.needs import Need, needs
+from conformance.versions import SESSION_MODE
 
 CredentialKind = Literal["access_token", "session_cookie", "static_token"]
 CREDENTIAL_KINDS = [
     pytest.param("access_token", marks=needs(Need.PASSWORD_LOGIN)),
-    pytest.param("session_cookie", marks=needs(Need.PASSWORD_LOGIN)),
+    pytest.param("session_cookie", marks=needs(Need.PASSWORD_LOGIN, SESSION_MODE)),
     "static_token",
 ]
 """The kinds of credential a member's request can carry, to parametrize over (a static token needs no login)."""
+
+
+def _modes(*modes: Mode) -> list[Any]:
+    return [pytest.param(mode, marks=needs(SESSION_MODE)) if mode == "session" else mode for mode in modes]
+
+
+MODES = _modes(*ALL_MODES)
+"""The login modes, to parametrize over: session mode's instances need a Directus that has it (10.10.0+)."""
+COOKIE_MODES = _modes("cookie", "session")
+"""The modes whose login sets a cookie (the refresh cookie, the session cookie)."""
 
 
 def login(directus: DirectusClient, persona: Persona, mode: Mode = "json") -> Login:

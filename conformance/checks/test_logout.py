@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from conformance.checks.api import (
+    COOKIE_MODES,
     MODES,
     DirectusClient,
     Members,
@@ -80,7 +81,7 @@ def test_logout_revokes(directus: DirectusClient, members: Members, mode: Mode) 
     refs=(CONTROLLER, "v5.0.0-7.4.1"),
     title="Logout clears the refresh or session cookie (empty value or expired)",
 )
-@pytest.mark.parametrize("mode", ["cookie", "session"])
+@pytest.mark.parametrize("mode", COOKIE_MODES)
 def test_logout_clears_cookie(directus: DirectusClient, members: Members, mode: Mode) -> None:
     _, response = log_in_and_out(directus, members, mode)
     name = directus.refresh_cookie if mode == "cookie" else directus.session_cookie

@@ -9,6 +9,7 @@ import pytest
 
 from conformance.checks.api import (
     MODES,
+    SESSION_MODE,
     SESSIONS_CLEARED_ON_USER_CHANGE,
     DirectusClient,
     Loader,
@@ -60,6 +61,7 @@ def test_suspension_ends_refresh(
 @check(
     "USERSTATE-SUSPENDED-SESSION-401",
     level="MUST",
+    needs=(SESSION_MODE,),
     refs=(MIDDLEWARE, "https://github.com/directus/directus/security/advisories/GHSA-56p6-qw3c-fq2g", "v5.0.0-7.4.2"),
     title="After an admin suspends a user, their session cookie is refused at once with 401",
 )

@@ -1,6 +1,6 @@
-"""Installing a pinned Directus into the per-user cache, once per version and lockfile.
+"""Installing a Directus release into the per-user cache, once per version and lockfile.
 
-The install dir is keyed by version and a hash of the committed lockfile (and the shims it references); it is built
+The install dir is keyed by version and a hash of its lockfile (see lockfiles) and the shims it references; it is built
 in a staging dir under a file lock and renamed into place when complete, so two first runs at once never corrupt it.
 No compiler is needed: sqlite3 is aliased to a fork that ships N-API prebuilds, and isolated-vm (used only by
 sandboxed extensions and the Run Script flow operation) is replaced by a stand-in; `npm ci --ignore-scripts`.
@@ -19,15 +19,12 @@ import platformdirs
 from filelock import FileLock
 
 from conformance.console import step
+from conformance.embedded.lockfiles import SHIMS_DIR, failure_reason, lockfile_dir, shims_key
 from conformance.embedded.node import node_binary, node_environment, npm_command
 from conformance.embedded.settings import EmbeddedSettings
 from conformance.errors import InstallError
 
 DEFAULT_VERSION = "11.17.4"
-HERE = Path(__file__).parent
-VERSIONS_DIR = HERE / "versions"
-SHIMS_DIR = HERE / "shims"
-SUPPORTED_VERSIONS = tuple(sorted(p.parent.name for p in VERSIONS_DIR.glob("*/package-lock.json")))
 INSTALL_TIMEOUT_S = 900
 
 
@@ -58,26 +55,19 @@ def cache_root() -> Path:
     return Path(override) if override else Path(platformdirs.user_cache_dir("directus-conformance"))
 
 
-def lockfile_dir(version: str) -> Path:
-    if version not in SUPPORTED_VERSIONS:
-        supported = ", ".join(SUPPORTED_VERSIONS)
-        raise InstallError(f"Directus {version} has no committed lockfile; choose one of: {supported}")
-    return VERSIONS_DIR / version
-
-
-def install_key(version: str) -> str:
+def install_key(lockfiles: Path) -> str:
     """A hash of everything that decides what gets installed: the lockfile pair and the shims."""
-    digest = hashlib.sha256()
-    files = sorted(lockfile_dir(version).glob("*.json")) + sorted(p for p in SHIMS_DIR.rglob("*") if p.is_file())
-    for path in files:
-        digest.update(path.relative_to(HERE).as_posix().encode())
+    digest = hashlib.sha256(shims_key().encode())
+    for path in sorted(lockfiles.glob("*.json")):
+        digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def ensure_installed(version: str = DEFAULT_VERSION) -> Installation:
     """Return the cached install of `version`, installing it first if needed (safe under concurrency)."""
-    target = cache_root() / "directus" / f"{version}-{install_key(version)}"
+    lockfiles = lockfile_dir(version, cache_root())
+    target = cache_root() / "directus" / f"{version}-{install_key(lockfiles)}"
     installation = Installation(version, target)
     if (target / ".complete").exists():
         return installation
@@ -87,7 +77,7 @@ def ensure_installed(version: str = DEFAULT_VERSION) -> Installation:
             return installation
         staging = target.with_name(f"{target.name}.staging-{os.getpid()}")
         shutil.rmtree(staging, ignore_errors=True)
-        shutil.copytree(lockfile_dir(version), staging)
+        shutil.copytree(lockfiles, staging)
         shutil.copytree(SHIMS_DIR, staging / "shims")
         with step(f"Installing Directus {version} into {target} (first run only)"):
             _run([*npm_command(), "ci", "--ignore-scripts", "--no-audit", "--no-fund"], staging, "npm ci")
@@ -122,5 +112,6 @@ def _run(command: list[str], cwd: Path, what: str, env: dict[str, str] | None = 
             check=False,
         )
     if result.returncode != 0:
-        tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
-        raise InstallError(f"{what} failed (exit {result.returncode}); log: {log}\n{tail}")
+        raise InstallError(
+            f"{what} failed (exit {result.returncode}): {failure_reason(log.read_text(errors='replace'))}; log: {log}"
+        )

@@ -25,6 +25,7 @@ from conformance.embedded.databases import DATABASE_SERVERS, DatabaseServer
 from conformance.embedded.install import DEFAULT_VERSION, Installation, ensure_installed
 from conformance.embedded.node import node_binary, node_environment
 from conformance.embedded.processes import die_with_parent, stop
+from conformance.embedded.proxy import TlsProxy
 from conformance.embedded.settings import EmbeddedSettings
 from conformance.errors import EmbeddedError
 
@@ -56,6 +57,17 @@ class EmbeddedDirectus:
         self.launched_at = 0.0
         self.ready = False
         self.database: DatabaseServer | None = None  # besides SQLite (settings.database)
+        self.proxy: TlsProxy | None = None  # settings.behind_proxy
+
+    @property
+    def url(self) -> str:
+        """The base URL the checks use: the proxy's sub-path when behind it, else Directus itself."""
+        return self.settings.public_url
+
+    @property
+    def ca_file(self) -> Path | None:
+        """The throwaway CA the proxy's certificate is issued by: the run trusts it."""
+        return self.proxy.ca_file if self.proxy else None
 
     @property
     def log_path(self) -> Path:
@@ -97,6 +109,9 @@ class EmbeddedDirectus:
         env = node_environment() | self.settings.environment(database, self.workdir)
         env["NODE_COMPILE_CACHE"] = str(installation.compile_cache)  # a faster boot once it is filled
         self.launched_at = time.monotonic()
+        if self.settings.behind_proxy:
+            self.proxy = TlsProxy(self.settings.proxy_port, upstream=self.settings.port)
+            self.proxy.start()
         if self.settings.database in DATABASE_SERVERS:
             self.database = DATABASE_SERVERS[self.settings.database]()
             self.database.start()
@@ -119,14 +134,19 @@ class EmbeddedDirectus:
         """Wait until the launched server answers, then give its admin this run's password (once)."""
         if self.ready:
             return
-        with step(f"Starting Directus {self.version} on {self.settings.base_url}", started=self.launched_at):
+        where = self.settings.base_url + (f", behind {self.url}" if self.proxy else "")
+        with step(f"Starting Directus {self.version} on {where}", started=self.launched_at):
             self._wait_until_ready()
-            self._set_admin_password()
+            self._give_admin_its_credentials()
         self.ready = True
 
     def stop(self) -> None:
-        """Stop the server by PID (SIGTERM, then SIGKILL after a bound) and remove its working directory."""
+        """Stop the server by PID (SIGTERM, then SIGKILL after a bound), then what ran beside it, and remove its
+        working directory."""
         stop(self.process, STOP_TIMEOUT_S)
+        if self.proxy is not None:
+            self.proxy.stop()
+            self.proxy = None
         if self.database is not None:
             self.database.stop()
             self.database = None
@@ -165,16 +185,25 @@ class EmbeddedDirectus:
                 (self.settings.admin_email, self.settings.admin_token),
             )
 
-    def _set_admin_password(self) -> None:
-        """The template's admin password is not this run's: set it through the API (Directus hashes it)."""
+    def _give_admin_its_credentials(self) -> None:
+        """Give the admin this run's password and static token. A template database's admin has this run's token
+        (see _prepare_database) but not its password: set through the API, which hashes it. A database bootstrapped
+        this run has the password (ADMIN_PASSWORD) but not always the token (10.0.0's bootstrap ignores ADMIN_TOKEN,
+        10.13.4's reads it): set through a login."""
+        url = self.settings.base_url
+        if self.database is None:
+            credential, change = self.settings.admin_token, {"password": self.settings.admin_password}
+        else:
+            credentials = {"email": self.settings.admin_email, "password": self.settings.admin_password}
+            login = httpx.post(f"{url}/auth/login", json=credentials, timeout=30)
+            if login.status_code != 200:
+                raise EmbeddedError(f"the bootstrapped admin cannot log in: HTTP {login.status_code}")
+            credential, change = login.json()["data"]["access_token"], {"token": self.settings.admin_token}
         response = httpx.patch(
-            f"{self.settings.base_url}/users/me",
-            json={"password": self.settings.admin_password},
-            headers={"Authorization": f"Bearer {self.settings.admin_token}"},
-            timeout=30,
+            f"{url}/users/me", json=change, headers={"Authorization": f"Bearer {credential}"}, timeout=30
         )
         if response.status_code >= 300:
-            raise EmbeddedError(f"could not set the admin password: HTTP {response.status_code}")
+            raise EmbeddedError(f"could not give the admin this run's credentials: HTTP {response.status_code}")
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S

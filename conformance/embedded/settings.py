@@ -49,6 +49,13 @@ def parse_directus_env(assignments: list[str] | None) -> tuple[tuple[str, str], 
     return tuple(parsed)
 
 
+SUB_PATH = "/directus"
+"""Where the TLS proxy serves the embedded Directus: `https://127.0.0.1:PORT/directus/`."""
+
+BEHIND_TLS = {"REFRESH_TOKEN_COOKIE_SECURE": "true", "SESSION_COOKIE_SECURE": "true"}
+"""What a deployment served over HTTPS sets (both documented, off by default): its cookies are Secure."""
+
+
 DATABASES = ("sqlite", "postgres", "mariadb")
 """What the embedded Directus can run on: SQLite in memory (the default), or a throwaway PostgreSQL or MariaDB
 (Debian's; see databases)."""
@@ -79,6 +86,8 @@ class EmbeddedSettings:
     access_token_ttl_s: int = 5
     extra_env: tuple[tuple[str, str], ...] = ()  # documented settings of the user's choice (--directus-env)
     database: str = "sqlite"  # --database: see DATABASES
+    behind_proxy: bool = False  # --behind-proxy: nginx with TLS on a sub-path in front (see proxy)
+    proxy_port: int = field(default_factory=free_port)
     refresh_token_ttl_s: int = 3600
     session_cookie_ttl_s: int = 3600
     session_refresh_grace_period_s: int = 2
@@ -94,42 +103,52 @@ class EmbeddedSettings:
 
     @property
     def base_url(self) -> str:
+        """Where Directus itself listens: the harness's own requests (readiness, the admin password) go there."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        """Where the checks reach it: Directus itself, or the TLS proxy's sub-path in front of it."""
+        return f"https://127.0.0.1:{self.proxy_port}{SUB_PATH}" if self.behind_proxy else self.base_url
 
     def environment(self, database: Path, workdir: Path) -> dict[str, str]:
         """The Directus environment: SQLite, loopback only, no telemetry, quiet logs, the run's TTLs."""
-        return {
-            "KEY": self.key,
-            "SECRET": self.secret,
-            "DB_CLIENT": "sqlite3",
-            "DB_FILENAME": str(database),
-            "ADMIN_EMAIL": self.admin_email,
-            "ADMIN_PASSWORD": self.admin_password,
-            "ADMIN_TOKEN": self.admin_token,
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "PUBLIC_URL": self.base_url,
-            "ACCESS_TOKEN_TTL": f"{self.access_token_ttl_s}s",
-            "REFRESH_TOKEN_TTL": f"{self.refresh_token_ttl_s}s",
-            "SESSION_COOKIE_TTL": f"{self.session_cookie_ttl_s}s",
-            "SESSION_REFRESH_GRACE_PERIOD": f"{self.session_refresh_grace_period_s}s",
-            "LOGIN_STALL_TIME": str(self.login_stall_time_ms),
-            "HASH_MEMORY_COST": str(self.hash_memory_cost_kib),
-            "HASH_TIME_COST": str(self.hash_time_cost),
-            "HASH_PARALLELISM": str(self.hash_parallelism),
-            "TELEMETRY": "false",
-            "STORAGE_LOCATIONS": "local",
-            "STORAGE_LOCAL_ROOT": str(workdir / "uploads"),
-            "EXTENSIONS_PATH": str(workdir / "extensions"),
-            "EXTENSIONS_AUTO_RELOAD": "false",
-            "CACHE_ENABLED": "false",
-            # serve the in-memory schema frozen instead of deep-cloning it for every request (a documented option,
-            # off by default): two thirds of the server's CPU per request go to that clone otherwise
-            "CACHE_SCHEMA_FREEZE_ENABLED": "true",
-            "RATE_LIMITER_ENABLED": "false",
-            "LOG_LEVEL": "warn",
-            "LOG_STYLE": "raw",
-        } | dict(self.extra_env)
+        return (
+            {
+                "KEY": self.key,
+                "SECRET": self.secret,
+                "DB_CLIENT": "sqlite3",
+                "DB_FILENAME": str(database),
+                "ADMIN_EMAIL": self.admin_email,
+                "ADMIN_PASSWORD": self.admin_password,
+                "ADMIN_TOKEN": self.admin_token,
+                "HOST": "127.0.0.1",
+                "PORT": str(self.port),
+                "PUBLIC_URL": self.public_url,
+                "ACCESS_TOKEN_TTL": f"{self.access_token_ttl_s}s",
+                "REFRESH_TOKEN_TTL": f"{self.refresh_token_ttl_s}s",
+                "SESSION_COOKIE_TTL": f"{self.session_cookie_ttl_s}s",
+                "SESSION_REFRESH_GRACE_PERIOD": f"{self.session_refresh_grace_period_s}s",
+                "LOGIN_STALL_TIME": str(self.login_stall_time_ms),
+                "HASH_MEMORY_COST": str(self.hash_memory_cost_kib),
+                "HASH_TIME_COST": str(self.hash_time_cost),
+                "HASH_PARALLELISM": str(self.hash_parallelism),
+                "TELEMETRY": "false",
+                "STORAGE_LOCATIONS": "local",
+                "STORAGE_LOCAL_ROOT": str(workdir / "uploads"),
+                "EXTENSIONS_PATH": str(workdir / "extensions"),
+                "EXTENSIONS_AUTO_RELOAD": "false",
+                "CACHE_ENABLED": "false",
+                # serve the in-memory schema frozen instead of deep-cloning it for every request (a documented option,
+                # off by default): two thirds of the server's CPU per request go to that clone otherwise
+                "CACHE_SCHEMA_FREEZE_ENABLED": "true",
+                "RATE_LIMITER_ENABLED": "false",
+                "LOG_LEVEL": "warn",
+                "LOG_STYLE": "raw",
+            }
+            | (BEHIND_TLS if self.behind_proxy else {})
+            | dict(self.extra_env)
+        )
 
     def public_facts(self) -> dict[str, Any]:
         """What `serve` prints and what the checks may rely on (secrets included: the caller redacts on display)."""
@@ -137,6 +156,6 @@ class EmbeddedSettings:
         facts.pop("key")
         facts.pop("secret")
         facts["extra_env"] = dict(self.extra_env)
-        facts["base_url"] = self.base_url
+        facts["base_url"] = self.public_url
         facts["directus_version"] = facts.pop("version")
         return facts

@@ -14,7 +14,7 @@ import pytest
 from conformance.admin import Admin
 from conformance.client import DirectusClient, bearer
 from conformance.config import AdminCredentials
-from conformance.embedded import SUPPORTED_VERSIONS, EmbeddedDirectus
+from conformance.embedded import PINNED_VERSIONS, EmbeddedDirectus
 from conformance.seeding import Loader, load_fixture
 from tests.target_state import snapshot
 
@@ -55,7 +55,7 @@ def test_one_matrix_over_the_three_versions(tmp_path: Path) -> None:
             "conformance.cli",
             "matrix",
             "--versions",
-            ",".join(SUPPORTED_VERSIONS),
+            ",".join(PINNED_VERSIONS),
             "--reports",
             str(tmp_path / "reports"),
             "--waivers",
@@ -73,12 +73,12 @@ def test_one_matrix_over_the_three_versions(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     matrix = json.loads((tmp_path / "reports" / "matrix.json").read_text())
     results = matrix["results"]
-    assert set(results) == {f"directus-{v}" for v in SUPPORTED_VERSIONS}
+    assert set(results) == {f"directus-{v}" for v in PINNED_VERSIONS}
     assert results["directus-10.13.4"][GHSA_56P6]["status"] == "waived"
     assert results["directus-11.17.4"][GHSA_56P6]["status"] == "passed"
     ownership = results["directus-12.4.0"]["OWNERSHIP-LIST[beth-access_token]"]
     assert ownership["status"] == "skipped" and "custom_permission_rules_enabled" in ownership["reason"]
     assert results["directus-11.17.4"]["OWNERSHIP-LIST[beth-access_token]"]["status"] == "passed"
-    for version in SUPPORTED_VERSIONS:
+    for version in PINNED_VERSIONS:
         statuses = {r["status"] for r in results[f"directus-{version}"].values()}
         assert not statuses & {"failed", "error"}, version

@@ -13,11 +13,12 @@ CHECKS = {
 }
 
 
-def run(target: str, statuses: dict[str, str], version: str = "11.17.4") -> matrix.Matrix:
+def run(target: str, statuses: dict[str, str], version: str = "11.17.4", database: str = "sqlite3") -> matrix.Matrix:
     results = [
         CheckResult(i, i.split("[")[0], "MUST", "Alpha", Status(s), reason=f"because {s}") for i, s in statuses.items()
     ]
-    return matrix.build({"name": target, "base_url": "http://x", "version": version}, CHECKS, results)
+    row = {"name": target, "base_url": "http://x", "version": version, "database": database}
+    return matrix.build(row, CHECKS, results)
 
 
 def test_instance_ids_carry_the_parameters() -> None:
@@ -66,3 +67,18 @@ def test_html_is_self_contained_and_highlights_differences() -> None:
     page = html.render(matrix.merge([run("v10", {"A-ONE": "skipped"}), run("v11", {"A-ONE": "passed"})]))
     assert "<script src" not in page and "<link" not in page and "http" not in page.split("<table>")[0].lower()
     assert 'class="diff"' in page and "<details>" in page
+
+
+def test_a_row_that_differs_says_by_which_axis() -> None:
+    cells = [
+        run("11-sqlite", {"A-ONE": "passed", "B-TWO": "passed"}, "11.17.4", "sqlite3"),
+        run("11-mysql", {"A-ONE": "failed", "B-TWO": "passed"}, "11.17.4", "mysql"),
+        run("12-sqlite", {"A-ONE": "passed", "B-TWO": "skipped"}, "12.4.0", "sqlite3"),
+        run("12-mysql", {"A-ONE": "failed", "B-TWO": "skipped"}, "12.4.0", "mysql"),
+    ]
+    merged = matrix.merge(cells)
+    targets = merged["targets"]
+    by = {i: html.differing_axes(targets, [merged["results"][t["name"]][i]["status"] for t in targets]) for i in CHECKS}
+    assert by == {"A-ONE": ["database"], "B-TWO": ["version"]}
+    page = html.render(merged)
+    assert "differs by database" in page and "differs by version" in page and "12.4.0 · mysql" in page
