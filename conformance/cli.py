@@ -317,7 +317,8 @@ def _export_secrets(admin: AdminCredentials, persona: OwnAccount | None) -> None
 def serve_command(args: argparse.Namespace) -> int:
     """Up until SIGINT / SIGTERM, which is the normal way to stop it (exit 0); the server dying is an error."""
     with embedded(args) as server:
-        print(json.dumps(server.settings.public_facts()), flush=True)
+        trusted = {"ca_file": str(server.ca_file)} if server.ca_file else {}  # behind the proxy: the CA to trust
+        print(json.dumps(server.settings.public_facts() | trusted), flush=True)
         console.print(f"Directus {server.version} is up at {server.url} (PID {server.pid}); Ctrl-C or SIGTERM stops it")
         try:
             while server.process is not None and server.process.poll() is None:

@@ -53,6 +53,17 @@ class Target:
     max_wait_s: float = DEFAULT_MAX_WAIT_S
     verify: bool | str = True
 
+    @property
+    def connection(self) -> str:
+        """Where the run reaches it and whom it trusts for TLS, in one line."""
+        if not self.base_url.startswith("https:"):
+            return self.base_url
+        if isinstance(self.verify, str):
+            trusted = f"the CA in {self.verify}"
+        else:
+            trusted = "the system's trust store" if self.verify else "nothing: not verified (--insecure)"
+        return f"{self.base_url} (TLS, trusting {trusted})"
+
 
 def validate_base_url(url: str) -> str:
     parts = urlsplit(url)

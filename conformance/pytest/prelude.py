@@ -55,7 +55,7 @@ class Prelude:
                 write.write_line(f"directus target: could not learn its facts: {str(problem).splitlines()[0]}")
             return
         if write is not None:
-            for line in facts.lines():
+            for line in [shared.run.target.connection, *facts.lines()]:
                 write.write_line(f"directus target: {line}")
 
     def raise_boot_error(self) -> None:

@@ -48,6 +48,17 @@ def test_with_password_login_off_the_checks_that_log_in_skip_with_one_reason(tmp
     assert matrix["targets"][0]["facts"]["password_login"] == "false"
 
 
+def test_behind_a_tls_proxy_on_a_sub_path_every_check_holds_and_cookies_are_secure(tmp_path: Path) -> None:
+    done, matrix = run_embedded(tmp_path, "--behind-proxy")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    target = matrix["targets"][0]
+    assert target["base_url"].startswith("https://127.0.0.1:") and target["base_url"].endswith("/directus")
+    assert f"directus target: {target['base_url']} (TLS, trusting the CA in " in done.stdout
+    assert matrix["results"]["embedded"]["COOKIE-SECURE"]["status"] == "passed"  # a warning without TLS
+    assert statuses(matrix) == {"passed", "warning"}
+    assert no_server_left("proxy")
+
+
 MARIADB_DEFECTS = {"PROP-REFRESH-TOKEN-MUTATED", "OAS-NO-5XX"}
 """What Directus 11.17.4 gets wrong on MariaDB (utf8mb4, its case-insensitive collation), as the suite finds it: a
 refresh token with one letter in another case is accepted (sessions are looked up by a case-insensitive comparison),

@@ -108,3 +108,16 @@ def test_workers_default_to_the_cores_for_an_embedded_target_and_to_more_for_a_r
     remote = Target(base_url="https://cms.example.com", admin=AdminCredentials(token="t"))
     assert default_workers(replace(remote, embedded=True)) == 4
     assert default_workers(remote) == REMOTE_WORKERS > 4
+
+
+@pytest.mark.parametrize(
+    ("url", "verify", "said"),
+    [
+        ("http://127.0.0.1:8055", True, "http://127.0.0.1:8055"),
+        ("https://d.example/x", True, "https://d.example/x (TLS, trusting the system's trust store)"),
+        ("https://d.example/x", "/tmp/ca.pem", "https://d.example/x (TLS, trusting the CA in /tmp/ca.pem)"),
+        ("https://d.example/x", False, "https://d.example/x (TLS, trusting nothing: not verified (--insecure))"),
+    ],
+)
+def test_the_run_says_where_it_reaches_the_target_and_whom_it_trusts(url: str, verify: bool | str, said: str) -> None:
+    assert Target(url, verify=verify).connection == said

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from conformance.cli import main
 from conformance.deployments import Deployment, github_actions_matrix, select
 from conformance.errors import ConfigError
 
@@ -42,3 +45,14 @@ def test_the_github_matrix_has_one_job_per_cell_named_as_locally() -> None:
         "database": "mariadb",
         "reports": "reports/12.0.2-mariadb",
     }
+
+
+def test_the_command_prints_the_job_matrix_and_runs_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["matrix", "--versions", "11.17.4,10.0.0", "--databases", "sqlite,mariadb", "--github-actions"])
+    jobs = json.loads(capsys.readouterr().out)["include"]
+    assert code == 0 and [job["name"] for job in jobs] == [
+        "directus-11.17.4",
+        "directus-11.17.4-mariadb",
+        "directus-10.0.0",
+        "directus-10.0.0-mariadb",
+    ]
