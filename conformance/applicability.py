@@ -15,7 +15,7 @@ from conformance.needs import Need, Requirement
 from conformance.run import Run
 from conformance.versions import Feature
 
-__all__ = ["NO_PERSONA", "PASSWORD_LOGIN_OFF", "READONLY", "needs_of", "why_not"]
+__all__ = ["GRAPHQL_OFF", "NO_PERSONA", "PASSWORD_LOGIN_OFF", "READONLY", "needs_of", "why_not"]
 
 READONLY = "not applied in the read-only profile: needs the seeded cast (users and a collection the run creates)"
 NO_PERSONA = (
@@ -26,6 +26,7 @@ PASSWORD_LOGIN_OFF = (
     "password login is disabled on the target (GET /auth answers disableDefault: true, AUTH_DISABLE_DEFAULT): "
     "this check logs in with an email and a password"
 )
+GRAPHQL_OFF = "the target serves no GraphQL (POST /graphql { __typename } is not answered 200): a GraphQL check"
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway"})
 LOGIN_FIXTURES = frozenset({"members", "throwaway"})
 
@@ -59,6 +60,8 @@ def why_not(
         return NO_PERSONA
     if Need.PASSWORD_LOGIN in needs and not facts().password_login:
         return PASSWORD_LOGIN_OFF
+    if Need.GRAPHQL in needs and facts().graphql is False:
+        return GRAPHQL_OFF
     if run.readonly:
         return None  # the version is unknown without the admin's facts: every feature is taken as present
     features = [need for need in needs if isinstance(need, Feature)]

@@ -49,6 +49,21 @@ def error_code(response: httpx.Response) -> str | None:
         return None
 
 
+GRAPHQL_TOKENS = "{ access_token refresh_token expires }"
+GRAPHQL_LOGIN = (
+    "mutation Login($email: String!, $password: String!, $mode: auth_mode) "
+    f"{{ auth_login(email: $email, password: $password, mode: $mode) {GRAPHQL_TOKENS} }}"
+)
+GRAPHQL_REFRESH = (
+    "mutation Refresh($refresh_token: String, $mode: auth_mode) "
+    f"{{ auth_refresh(refresh_token: $refresh_token, mode: $mode) {GRAPHQL_TOKENS} }}"
+)
+GRAPHQL_LOGOUT = (
+    "mutation Logout($refresh_token: String, $mode: auth_mode) "
+    "{ auth_logout(refresh_token: $refresh_token, mode: $mode) }"
+)
+
+
 def retry_after_s(response: httpx.Response) -> float | None:
     """The seconds a 429 answer asks us to wait (`Retry-After` in seconds or as a date), or None."""
     value = response.headers.get("retry-after", "").strip()
@@ -229,6 +244,36 @@ class DirectusClient:
             body["refresh_token"] = refresh_token
         return self.request("POST", "/auth/logout", json=body, headers=self._mode_cookie(mode, cookie))
 
+    # --- /graphql/system: the same authentication as mutations (auth_login, auth_refresh, auth_logout) -------------
+
+    def graphql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        system: bool = True,
+    ) -> httpx.Response:
+        """One GraphQL request; secrets always go in `variables`, where the redaction finds them by name."""
+        path = "/graphql/system" if system else "/graphql"
+        return self.request("POST", path, json={"query": query, "variables": variables or {}}, headers=headers)
+
+    def graphql_login(self, email: str, password: str, mode: Mode = "json") -> Login:
+        variables = {"email": email, "password": password, "mode": mode}
+        return self._graphql_result(mode, "auth_login", self.graphql(GRAPHQL_LOGIN, variables))
+
+    def graphql_refresh(self, mode: Mode, *, refresh_token: str | None = None, cookie: str | None = None) -> Login:
+        """`auth_refresh` with the mode given explicitly: GraphQL's default is json, even when only a cookie is sent."""
+        variables = {"refresh_token": refresh_token, "mode": mode}
+        response = self.graphql(GRAPHQL_REFRESH, variables, headers=self._mode_cookie(mode, cookie))
+        return self._graphql_result(mode, "auth_refresh", response)
+
+    def graphql_logout(
+        self, mode: Mode, *, refresh_token: str | None = None, cookie: str | None = None
+    ) -> httpx.Response:
+        variables = {"refresh_token": refresh_token, "mode": mode}
+        return self.graphql(GRAPHQL_LOGOUT, variables, headers=self._mode_cookie(mode, cookie))
+
     def session_headers(self, session_value: str) -> dict[str, str]:
         return cookie_header(**{self.session_cookie: session_value})
 
@@ -239,20 +284,38 @@ class DirectusClient:
         return cookie_header(**{name: value})
 
     def _login_result(self, mode: Mode, response: httpx.Response) -> Login:
-        data: dict[str, Any] = {}
-        if response.status_code == 200:
-            try:
-                data = response.json().get("data") or {}
-            except ValueError:
-                data = {}
+        return self._tokens(
+            mode, response, (_json_body(response).get("data") or {}) if response.status_code == 200 else {}
+        )
+
+    def _graphql_result(self, mode: Mode, field: str, response: httpx.Response) -> Login:
+        return self._tokens(mode, response, graphql_data(response).get(field) or {})
+
+    def _tokens(self, mode: Mode, response: httpx.Response, data: dict[str, Any]) -> Login:
         cookie_name = {"json": None, "cookie": self.refresh_cookie, "session": self.session_cookie}[mode]
         cookie = set_cookies(response).get(cookie_name) if cookie_name else None
-        expires = data.get("expires")
+        expires = data.get("expires")  # GraphQL's is a string of milliseconds (GraphQLBigInt)
         return Login(
             mode,
             response,
             data.get("access_token"),
             data.get("refresh_token"),
-            int(expires) if isinstance(expires, (int, float)) else None,
+            int(expires)
+            if isinstance(expires, (int, float)) or (isinstance(expires, str) and expires.isdigit())
+            else None,
             cookie,
         )
+
+
+def _json_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def graphql_data(response: httpx.Response) -> dict[str, Any]:
+    """A GraphQL answer's `data` (empty when there is none: refused, invalid, or not JSON)."""
+    data = _json_body(response).get("data")
+    return data if isinstance(data, dict) else {}

@@ -47,10 +47,7 @@ def select(versions: str, databases: str) -> list[Deployment]:
 def github_actions_matrix(deployments: list[Deployment]) -> dict[str, Any]:
     """The `strategy.matrix` of a GitHub Actions job running one cell each (`fromJSON` of this)."""
     return {
-        "include": [
-            {"name": cell.name, "version": cell.version, "database": cell.database, "reports": f"reports/{cell.key}"}
-            for cell in deployments
-        ]
+        "include": [{"name": cell.name, "version": cell.version, "database": cell.database} for cell in deployments]
     }
 
 

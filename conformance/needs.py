@@ -23,6 +23,7 @@ class Need(enum.Enum):
     MEMBER = "a user to log in as"
     CUSTOM_RULES = "filter rules such as author = $CURRENT_USER"
     PASSWORD_LOGIN = "local password login (POST /auth/login with an email and a password)"
+    GRAPHQL = "the GraphQL endpoints (/graphql, /graphql/system)"
 
 
 Requirement = Need | Feature

@@ -12,12 +12,20 @@ from conformance.client import DirectusClient
 from conformance.config import AdminCredentials
 from conformance.embedded import EmbeddedDirectus
 
+PROOFS = frozenset({"mutants", "test_versions.py", "test_deployments.py"})
+"""What CI proves after the everyday tests (`.ci/run`: `pytest -m proof`): every check caught by its mutants, the
+versions and the deployments, each a run of the whole suite or more."""
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests under integration/ and mutants/ boot the real embedded Directus: `-m "not integration"` leaves them."""
+    """Tests under integration/ and mutants/ boot the real embedded Directus: `-m "not integration"` leaves them;
+    the proofs among them are left out of the everyday run (see PROOFS)."""
     for item in items:
-        if {"integration", "mutants"} & set(item.path.parts):
+        parts = set(item.path.parts)
+        if {"integration", "mutants"} & parts:
             item.add_marker(pytest.mark.integration)
+        if PROOFS & parts:
+            item.add_marker(pytest.mark.proof)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from conformance.checks.steps import (
     claims_of,
     credentials,
     expect_user,
+    forge,
     list_posts,
     login,
     logout_with,
@@ -26,7 +27,16 @@ from conformance.checks.steps import (
     refresh_with,
     whoami,
 )
-from conformance.client import REFRESH_TOKEN_MODES, DirectusClient, Login, Mode, bearer, set_cookies
+from conformance.client import (
+    REFRESH_TOKEN_MODES,
+    DirectusClient,
+    Login,
+    Mode,
+    bearer,
+    error_code,
+    graphql_data,
+    set_cookies,
+)
 from conformance.config import Target
 from conformance.evidence import RecordProperty, expect, expect_status, fail, received, require, require_status
 from conformance.needs import Need, needs
@@ -71,11 +81,14 @@ __all__ = [
     "check",
     "claims_of",
     "credentials",
+    "error_code",
     "examples",
     "expect",
     "expect_status",
     "expect_user",
     "fail",
+    "forge",
+    "graphql_data",
     "list_posts",
     "login",
     "logout_with",

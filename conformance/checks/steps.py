@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
 from typing import Any, Literal
 
 import httpx
@@ -75,6 +78,18 @@ def credentials(directus: DirectusClient, persona: Persona, kind: CredentialKind
 def claims_of(token: str) -> dict[str, Any]:
     """A JWT's claims, read without verifying it (to learn `exp`, or to forge from)."""
     return dict(jwt.decode(token, options={"verify_signature": False}))
+
+
+def forge(token: str, how: str) -> str:
+    """A token the target issued, altered: re-signed with another key, `alg: none`, or claims edited in place."""
+    claims = claims_of(token)
+    if how == "re-signed with another key":
+        return jwt.encode(claims, secrets.token_hex(32), algorithm="HS256")
+    if how == "alg none":
+        return jwt.encode(claims, "", algorithm="none")
+    header, _, signature = token.split(".")
+    edited = base64.urlsafe_b64encode(json.dumps({**claims, "admin_access": True}).encode()).rstrip(b"=").decode()
+    return f"{header}.{edited}.{signature}"
 
 
 def whoami(directus: DirectusClient, headers: dict[str, str]) -> httpx.Response:

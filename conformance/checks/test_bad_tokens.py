@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 import time
 
-import jwt
 import pytest
 
 from conformance.checks.api import (
@@ -19,23 +16,12 @@ from conformance.checks.api import (
     check,
     claims_of,
     expect_status,
+    forge,
 )
 
 BEHAVIOUR = "Bad tokens are refused"
 ACCOUNTABILITY = "api/src/utils/get-accountability-for-token.ts"
 ERRORS = "/guides/connect/errors"
-
-
-def forge(token: str, how: str) -> str:
-    """A token the target issued, altered: re-signed with another key, `alg: none`, or claims edited in place."""
-    claims = claims_of(token)
-    if how == "re-signed with another key":
-        return jwt.encode(claims, secrets.token_hex(32), algorithm="HS256")
-    if how == "alg none":
-        return jwt.encode(claims, "", algorithm="none")
-    header, _, signature = token.split(".")
-    edited = base64.urlsafe_b64encode(json.dumps({**claims, "admin_access": True}).encode()).rstrip(b"=").decode()
-    return f"{header}.{edited}.{signature}"
 
 
 @check(

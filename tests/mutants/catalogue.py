@@ -220,17 +220,17 @@ class ReplayCache(Described):
         self.answers: dict[str, httpx.Response] = {}
         self.lock = threading.Lock()
 
-    @staticmethod
-    def key(request: ProxyRequest) -> str | None:
-        return sent_credential(request, cookies=(REFRESH_COOKIE,))
+    def key(self, request: ProxyRequest) -> str | None:
+        """The refresh token a refresh request sends (None for any other request)."""
+        return sent_credential(request, cookies=(REFRESH_COOKIE,)) if request.path == "/auth/refresh" else None
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        key = self.key(request) if request.path == "/auth/refresh" else None
+        key = self.key(request)
         with self.lock:
             return self.answers.get(key, request) if key else request
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
-        key = self.key(request) if request.path == "/auth/refresh" else None
+        key = self.key(request)
         if key and response.status_code == 200:
             with self.lock:
                 self.answers[key] = response
@@ -836,7 +836,7 @@ class PasswordChangeKeepsSessions(Described):
                 or response.cookies.get("directus_refresh_token")
                 or response.cookies.get("directus_session_token")
             )
-        return ReplayCache.key(request) or StickySession.session(request)
+        return sent_credential(request, cookies=(REFRESH_COOKIE,)) or StickySession.session(request)
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         body = request.json()
@@ -1029,6 +1029,117 @@ class RefreshRaceMintsSessions(Described):
 
 
 MUTANTS += [LogoutSparesRefreshed, RefreshTokenPrefixMatch, ItemsMetaCrash, RefreshRaceMintsSessions]
+
+
+# --- GraphQL: the same auth through /graphql/system ---------------------------------------------------------------
+
+
+def graphql_operation(request: ProxyRequest, field: str) -> dict[str, Any] | None:
+    """The variables of a /graphql/system request that calls `field` (e.g. auth_refresh), or None."""
+    body = request.json() if request.path == "/graphql/system" else None
+    if not isinstance(body, dict) or field not in str(body.get("query", "")):
+        return None
+    variables = body.get("variables")
+    return variables if isinstance(variables, dict) else {}
+
+
+def graphql_answer(field: str, value: Any, code: str | None = None) -> httpx.Response:
+    """A GraphQL answer made up by a mutant: `data.<field>`, and a resolver error with `code`."""
+    body: dict[str, Any] = {"data": {field: value}}
+    if code:
+        body["errors"] = [{"message": code, "extensions": {"code": code}, "path": [field]}]
+    return respond(200, body)
+
+
+class GraphqlReplayCache(ReplayCache):
+    name = "graphql-refresh-replay-cache"
+    behaviour = "GraphQL auth"
+    description = "an idempotency cache in front of /graphql/system answers a replayed auth_refresh with its successor"
+    expected = frozenset({"GQL-REFRESH-SINGLE-USE"})
+
+    def key(self, request: ProxyRequest) -> str | None:
+        variables = graphql_operation(request, "auth_refresh")
+        if variables is None:
+            return None
+        token = variables.get("refresh_token")
+        return token if isinstance(token, str) else sent_credential(request, cookies=(REFRESH_COOKIE,))
+
+
+class GraphqlLogoutNoop(Described):
+    name = "graphql-logout-revokes-nothing"
+    behaviour = "GraphQL auth"
+    description = "a GraphQL gateway answers auth_logout with true itself and never passes it on"
+    expected = frozenset({"GQL-LOGOUT-REVOKES"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        return graphql_answer("auth_logout", True) if graphql_operation(request, "auth_logout") is not None else request
+
+
+class GraphqlUserEnumeration(Described):
+    name = "graphql-login-user-enumeration"
+    behaviour = "GraphQL auth"
+    description = "auth_login for an email that has no account answers USER_NOT_FOUND, revealing which emails exist"
+    expected = frozenset({"GQL-LOGIN-NO-ENUMERATION"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        variables = graphql_operation(request, "auth_login")
+        if variables is None or "INVALID_CREDENTIALS" not in response.text:
+            return response
+        found = upstream.admin(
+            "GET", "/users", params={"filter[email][_eq]": str(variables.get("email")), "fields": "id"}
+        )
+        return response if found.json()["data"] else graphql_answer("auth_login", None, "USER_NOT_FOUND")
+
+
+class GraphqlAnonymousAsAdmin(Described):
+    name = "graphql-anonymous-as-admin"
+    behaviour = "GraphQL auth"
+    description = "a GraphQL gateway runs anonymous /graphql/system queries with a service account (the admin)"
+    expected = frozenset({"GQL-ANON-NO-ME"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        query = graphql_operation(request, "users_me")
+        return as_admin(request, upstream) if query is not None and request.is_anonymous else request
+
+
+class GraphqlUnverifiedTokenDropped(Described):
+    name = "graphql-bad-token-anonymous"
+    behaviour = "GraphQL auth"
+    description = "a GraphQL gateway drops a token Directus would refuse and lets the request run as the public"
+    expected = frozenset({"GQL-BAD-TOKEN"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        token = bearer_token(request) if request.path.startswith("/graphql") else None
+        if token and upstream.send(
+            ProxyRequest("GET", "/users/me", [], {"Authorization": f"Bearer {token}"}, b"")
+        ).status_code in (401, 403):
+            request.set_header("Authorization", None)
+        return request
+
+
+class GraphqlCookieNotHttpOnly(Described):
+    name = "graphql-cookie-not-httponly"
+    behaviour = "GraphQL auth"
+    description = "a GraphQL gateway rewrites the cookies auth_login sets without HttpOnly (for a front-end to read)"
+    expected = frozenset({"GQL-LOGIN"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path != "/graphql/system":
+            return response
+        headers = response.headers.multi_items()
+        return with_headers(
+            response, [(k, v.replace("; HttpOnly", "") if k == "set-cookie" else v) for k, v in headers]
+        )
+
+
+MUTANTS += [
+    GraphqlReplayCache,
+    GraphqlLogoutNoop,
+    GraphqlUserEnumeration,
+    GraphqlAnonymousAsAdmin,
+    GraphqlUnverifiedTokenDropped,
+    GraphqlCookieNotHttpOnly,
+]
 
 
 STOCK_FINDINGS: dict[str, str] = {

@@ -23,17 +23,21 @@ MAX_WRONG_PASSWORDS = 5  # per user and run: far below Directus's suspension thr
 
 
 class WrongPasswordCounter(Mutant):
-    """No fault: counts, per email, the logins the target refused with 401 (what could lock a user out)."""
+    """No fault: counts, per email, the logins the target refused, by REST (401) or GraphQL (INVALID_CREDENTIALS):
+    what could lock a user out."""
 
     def __init__(self) -> None:
         self.refused: Counter[str] = Counter()
         self.lock = threading.Lock()
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
-        body = request.json() if request.path == "/auth/login" else None
+        body = request.json() if request.path in ("/auth/login", "/graphql/system") else None
+        if request.path == "/graphql/system" and isinstance(body, dict):  # auth_login: a 200 with its error
+            body = body.get("variables") if "INVALID_CREDENTIALS" in response.text else None
         email = body.get("email") if isinstance(body, dict) else None
         # nobody+… addresses belong to no user: the suite's own unknown-email probes cannot lock anyone out
-        if response.status_code == 401 and isinstance(email, str) and not email.startswith("nobody+"):
+        refused = response.status_code == 401 or request.path == "/graphql/system"
+        if refused and isinstance(email, str) and not email.startswith("nobody+"):
             with self.lock:
                 self.refused[email] += 1
         return response

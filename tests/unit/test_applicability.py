@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conformance.admin import Facts
-from conformance.applicability import NO_PERSONA, PASSWORD_LOGIN_OFF, READONLY, why_not
+from conformance.applicability import GRAPHQL_OFF, NO_PERSONA, PASSWORD_LOGIN_OFF, READONLY, why_not
 from conformance.cast import Cast
 from conformance.config import Target
 from conformance.facts import CookieNames, TargetFacts
@@ -68,3 +68,11 @@ def test_a_check_that_logs_in_is_skipped_where_password_login_is_off() -> None:
     assert why_not([], ["directus", "throwaway"], FULL, never, sso_only) == PASSWORD_LOGIN_OFF
     assert why_not([Need.PASSWORD_LOGIN], ["directus"], FULL, never, sso_only) == PASSWORD_LOGIN_OFF
     assert why_not([], ["directus", "cast"], FULL, never, sso_only) is None  # static tokens still work
+
+
+def test_a_graphql_check_skips_where_the_target_serves_no_graphql() -> None:
+    def no_graphql() -> TargetFacts:
+        return TargetFacts(password_login=True, cookies=CookieNames(), graphql=False)
+
+    assert why_not([Need.GRAPHQL], ["directus"], FULL, never, no_graphql) == GRAPHQL_OFF
+    assert why_not([Need.GRAPHQL], ["directus"], FULL, never, login_on) is None  # unknown: tried
