@@ -114,11 +114,20 @@ def concrete(label: str, collection: str) -> str:
     return label.replace("{collection}", collection)
 
 
+def has_path(document: BaseSchema, path: str) -> bool:
+    try:
+        document[path]
+    except LookupError:  # schemathesis's OperationNotFound
+        return False
+    return True
+
+
 def find_operation(document: BaseSchema, label: str) -> Operation | None:
+    """The operation `METHOD /path`, or None when the document has no such method on that path."""
     method, path = label.split(" ", 1)
     try:
         return document[path][method]
-    except LookupError:  # the path (OperationNotFound), or the method on it (a plain LookupError), is not there
+    except LookupError:
         return None
 
 

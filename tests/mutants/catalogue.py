@@ -147,7 +147,7 @@ class UnverifiedSignature(Described):
     name = "jwt-signature-not-verified"
     behaviour = "Bad tokens are refused"
     description = "JWT claims are trusted without verifying the signature (decode instead of verify)"
-    expected = frozenset({"BADTOKEN-FORGED-403", "PROP-ACCESS-TOKEN-MUTATED"})
+    expected = frozenset({"BADTOKEN-FORGED-403", "GQL-BAD-TOKEN", "PROP-ACCESS-TOKEN-MUTATED"})
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         token = bearer_token(request)
@@ -312,7 +312,14 @@ class CookieNotHttpOnly(Described):
     name = "refresh-cookie-not-httponly"
     behaviour = "Cookie mode"
     description = "the refresh cookie loses HttpOnly (a proxy rewriting cookies for a front-end that reads them)"
-    expected = frozenset({"LOGIN-COOKIE", "COOKIE-ATTRIBUTES", "COOKIE-ROTATES"})
+    expected = frozenset(
+        {
+            "COOKIE-ATTRIBUTES",
+            "COOKIE-ROTATES",
+            "GQL-LOGIN",
+            "LOGIN-COOKIE",
+        }
+    )
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
         def without_httponly(name: str, value: str) -> str:
@@ -328,6 +335,9 @@ class SessionCookieStripped(Described):
     description = "a cache in front strips the Cookie header from data requests, so session mode cannot work"
     expected = frozenset(
         {
+            "GQL-LOGIN",
+            "GQL-LOGOUT-REVOKES",
+            "GQL-REFRESH-SINGLE-USE",
             "LIFECYCLE-STATE-MACHINE",
             "LOGOUT-204",
             "LOGOUT-CLEARS-COOKIE",
@@ -570,9 +580,10 @@ class UnknownToken403(Described):
     expected = frozenset(
         {
             "BADTOKEN-UNKNOWN-401",
+            "GQL-BAD-TOKEN",
+            "STATIC-MEMBER-CANNOT-SET",
             "STATIC-REGENERATION",
             "STATIC-REVOKE",
-            "STATIC-MEMBER-CANNOT-SET",
             "USERSTATE-SUSPENDED-LOGIN-401",
         }
     )
@@ -703,6 +714,7 @@ class StaticTokensDropped(Described):
     description = "a gateway forwards only JWT bearer tokens, so static tokens arrive as anonymous requests"
     expected = frozenset(
         {
+            "GQL-BAD-TOKEN",
             "OAS-AUTH-ENFORCED",
             "OAS-NO-5XX",
             "OAS-RESPONSE-CONFORMS",
@@ -773,6 +785,8 @@ class BearerStripped(Described):
         {
             "BADTOKEN-EXPIRED-401",
             "BADTOKEN-FORGED-403",
+            "GQL-BAD-TOKEN",
+            "GQL-LOGIN",
             "LIFECYCLE-STATE-MACHINE",
             "OAS-AUTH-ENFORCED",
             "OAS-NO-5XX",
