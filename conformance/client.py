@@ -58,7 +58,8 @@ GRAPHQL_REFRESH = (
     "mutation Refresh($refresh_token: String, $mode: auth_mode) "
     f"{{ auth_refresh(refresh_token: $refresh_token, mode: $mode) {GRAPHQL_TOKENS} }}"
 )
-GRAPHQL_LOGOUT = (
+GRAPHQL_LOGOUT = "mutation Logout($refresh_token: String) { auth_logout(refresh_token: $refresh_token) }"
+GRAPHQL_LOGOUT_IN_MODE = (  # auth_logout has `mode` from 10.10.0; json, its default, is sent without it
     "mutation Logout($refresh_token: String, $mode: auth_mode) "
     "{ auth_logout(refresh_token: $refresh_token, mode: $mode) }"
 )
@@ -271,8 +272,10 @@ class DirectusClient:
     def graphql_logout(
         self, mode: Mode, *, refresh_token: str | None = None, cookie: str | None = None
     ) -> httpx.Response:
+        if mode == "json":
+            return self.graphql(GRAPHQL_LOGOUT, {"refresh_token": refresh_token})
         variables = {"refresh_token": refresh_token, "mode": mode}
-        return self.graphql(GRAPHQL_LOGOUT, variables, headers=self._mode_cookie(mode, cookie))
+        return self.graphql(GRAPHQL_LOGOUT_IN_MODE, variables, headers=self._mode_cookie(mode, cookie))
 
     def session_headers(self, session_value: str) -> dict[str, str]:
         return cookie_header(**{self.session_cookie: session_value})

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "FEATURES",
+    "GRAPHQL_LOGOUT_MODE",
     "POLICIES",
     "SESSIONS_CLEARED_ON_USER_CHANGE",
     "SESSION_GRACE_PERIOD",
@@ -35,6 +36,9 @@ class Feature:
 
 
 SESSION_MODE = Feature("session_mode", "10.10.0", "session mode (mode: session, the session cookie)")
+GRAPHQL_LOGOUT_MODE = Feature(
+    "graphql_logout_mode", "10.10.0", "the mode argument of GraphQL's auth_logout (a cookie-mode logout)"
+)
 SINGLE_TOKEN_TRANSPORT = Feature(
     "single_token_transport", "10.10.0", "400 when a token is sent in both the header and the query"
 )
@@ -47,6 +51,7 @@ FEATURES: dict[str, Feature] = {
     feature.name: feature
     for feature in (
         SESSION_MODE,
+        GRAPHQL_LOGOUT_MODE,
         SINGLE_TOKEN_TRANSPORT,
         SESSION_GRACE_PERIOD,
         POLICIES,

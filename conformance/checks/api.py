@@ -46,6 +46,7 @@ from conformance.registry import check
 from conformance.seeding import Loader
 from conformance.totp import DirectusTOTP
 from conformance.versions import (
+    GRAPHQL_LOGOUT_MODE,
     POLICIES,
     SESSION_GRACE_PERIOD,
     SESSION_MODE,
@@ -56,6 +57,7 @@ from conformance.versions import (
 __all__ = [
     "COOKIE_MODES",
     "CREDENTIAL_KINDS",
+    "GRAPHQL_LOGOUT_MODE",
     "MODES",
     "POLICIES",
     "REFRESH_TOKEN_MODES",
