@@ -19,6 +19,13 @@ from conformance.versions import parse_version
 __all__ = ["Admin", "Facts"]
 
 
+def custom_rules_entitled(licence: dict[str, Any]) -> bool:
+    """Whether a 12.x licence (GET /license) entitles filter rules: its override, else its tier's default."""
+    entitlement = (licence.get("entitlements") or {}).get("custom_permission_rules_enabled") or {}
+    value = entitlement.get("override")
+    return bool(entitlement.get("default") if value is None else value)
+
+
 @dataclass(frozen=True)
 class Facts:
     """What the run learnt about the target before any write."""
@@ -95,10 +102,7 @@ class Admin:
         return bool((me.get("role") or {}).get("admin_access"))
 
     def _custom_rules_entitled(self) -> bool:
-        licence = self.get("/license") or {}
-        entitlement = (licence.get("entitlements") or {}).get("custom_permission_rules_enabled") or {}
-        value = entitlement.get("override")
-        return bool(entitlement.get("default") if value is None else value)
+        return custom_rules_entitled(self.get("/license") or {})
 
     def _login(self) -> str:
         assert self.credentials.email and self.credentials.password

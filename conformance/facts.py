@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import jwt
 
+from conformance.admin import custom_rules_entitled
 from conformance.cast import Persona
 from conformance.client import REFRESH_COOKIE, SESSION_COOKIE, DirectusClient, bearer, cookie_header, set_cookies
 
@@ -40,6 +41,7 @@ class TargetFacts:
     graphql: bool | None = None
     websockets: bool | None = None
     database: str | None = None
+    licence: str | None = None  # 12.x: its tier and whether it entitles filter rules; "none" before 12
 
     def lines(self) -> list[str]:
         """One line per fact, as the run prints them first."""
@@ -50,6 +52,7 @@ class TargetFacts:
             f"access-token TTL: {_seconds(self.access_ttl_s)}; refresh-token TTL: {_seconds(self.refresh_ttl_s)}",
             f"GraphQL: {known[self.graphql]}; WebSockets: {known[self.websockets]}",
             f"database: {self.database or 'unknown (needs the admin)'}",
+            f"licence: {self.licence or 'unknown (needs the admin)'}",
         ]
 
     def to_json(self) -> str:
@@ -71,6 +74,7 @@ class TargetFacts:
             "graphql": str(self.graphql).lower(),
             "websockets": str(self.websockets).lower(),
             "database": self.database or "unknown",
+            "licence": self.licence or "unknown",
         }
 
 
@@ -92,14 +96,24 @@ def learn(
     if password_login and member is not None:
         cookies, access_ttl, refresh_ttl = _learn_cookies(client, member)
     cookies = given or cookies
-    websockets = database = None
+    websockets = database = licence = None
     if admin_token:
         info = _json(client.request("GET", "/server/info", headers=bearer(admin_token))).get("data") or {}
         websockets = bool(info.get("websocket")) if "websocket" in info else None
         health = _json(client.request("GET", "/server/health", headers=bearer(admin_token))).get("checks") or {}
         database = next((key.split(":", 1)[0] for key in health if key.endswith(":responseTime")), None)
+        licence = describe_licence(client.request("GET", "/license", headers=bearer(admin_token)))
     graphql = client.request("POST", "/graphql", json={"query": "{ __typename }"}).status_code == 200
-    return TargetFacts(password_login, cookies, access_ttl, refresh_ttl, graphql, websockets, database)
+    return TargetFacts(password_login, cookies, access_ttl, refresh_ttl, graphql, websockets, database, licence)
+
+
+def describe_licence(response: httpx.Response) -> str:
+    """`Core (active), custom permission rules: off` from 12.x's GET /license; before 12 there is none."""
+    if response.status_code != 200:
+        return f"none (GET /license: HTTP {response.status_code}; Directus before 12 has no licence)"
+    data = _json(response).get("data") or {}
+    rules = "on" if custom_rules_entitled(data) else "off"
+    return f"{data.get('name', '?')} ({data.get('status', '?')}), custom permission rules: {rules}"
 
 
 def _learn_cookies(client: DirectusClient, member: Persona) -> tuple[CookieNames, float | None, float | None]:

@@ -31,10 +31,12 @@ __all__ = [
     "SHIMS_DIR",
     "failure_reason",
     "lockfile_dir",
+    "needing_prebuilt",
     "package_manifest",
     "refuse_unless_installable",
     "resolution_key",
     "shims_key",
+    "with_prebuilt",
 ]
 
 HERE = Path(__file__).parent

@@ -78,6 +78,9 @@ def test_one_matrix_over_the_three_versions(tmp_path: Path) -> None:
     assert results["directus-11.17.4"][GHSA_56P6]["status"] == "passed"
     ownership = results["directus-12.4.0"]["OWNERSHIP-LIST[beth-access_token]"]
     assert ownership["status"] == "skipped" and "custom_permission_rules_enabled" in ownership["reason"]
+    licences = {target["name"]: target["facts"]["licence"] for target in matrix["targets"]}
+    assert licences["directus-12.4.0"] == "Core (active), custom permission rules: off"
+    assert licences["directus-11.17.4"].startswith("none (GET /license: HTTP 404")
     assert results["directus-11.17.4"]["OWNERSHIP-LIST[beth-access_token]"]["status"] == "passed"
     for version in PINNED_VERSIONS:
         statuses = {r["status"] for r in results[f"directus-{version}"].values()}

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conformance.embedded.settings import EmbeddedSettings, parse_directus_env
 from conformance.errors import ConfigError
-from conformance.facts import CookieNames, TargetFacts
+from conformance.facts import CookieNames, TargetFacts, describe_licence
 
 FACTS = TargetFacts(
     password_login=True,
@@ -19,6 +20,7 @@ FACTS = TargetFacts(
     graphql=True,
     websockets=False,
     database="pg",
+    licence="Core (active), custom permission rules: off",
 )
 
 
@@ -33,6 +35,7 @@ def test_facts_are_printed_one_line_each_and_reported() -> None:
         "access-token TTL: 900 s; refresh-token TTL: 604800 s",
         "GraphQL: yes; WebSockets: no",
         "database: pg",
+        "licence: Core (active), custom permission rules: off",
     ]
     assert FACTS.properties()["session_cookie"] == "acme_session"
 
@@ -50,3 +53,14 @@ def test_settings_of_the_users_reach_the_embedded_servers_environment(tmp_path: 
 def test_a_setting_that_is_malformed_or_the_harnesss_own_is_refused_in_one_line(assignment: str, problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
         parse_directus_env([assignment])
+
+
+def test_the_licence_is_told_by_its_tier_and_whether_it_entitles_filter_rules() -> None:
+    core = {"name": "Core", "status": "active", "entitlements": {"custom_permission_rules_enabled": {"default": False}}}
+    licensed = {**core, "entitlements": {"custom_permission_rules_enabled": {"default": False, "override": True}}}
+    request = httpx.Request("GET", "http://d.example/license")
+    assert describe_licence(httpx.Response(200, json={"data": core}, request=request)) == (
+        "Core (active), custom permission rules: off"
+    )
+    assert describe_licence(httpx.Response(200, json={"data": licensed}, request=request)).endswith("rules: on")
+    assert describe_licence(httpx.Response(404, request=request)).startswith("none (GET /license: HTTP 404")
