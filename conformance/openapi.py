@@ -310,7 +310,9 @@ def schemathesis_failures(case: GeneratedCase, response: httpx.Response, checks:
     try:
         case.validate_response(response, checks=checks)
     except FailureGroup as group:
-        return [f"{failure.title}: {failure.message}".strip() for failure in group.exceptions]
+        return [
+            ": ".join(part for part in (failure.title, failure.message.strip()) if part) for failure in group.exceptions
+        ]
     return []
 
 
