@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,7 @@ from conformance.client import DirectusClient
 from conformance.config import AdminCredentials
 from conformance.embedded import EmbeddedDirectus
 
-PROOFS = frozenset({"mutants", "test_versions.py", "test_deployments.py"})
+PROOFS = ("mutants/", "integration/test_versions.py", "integration/test_deployments.py")
 """What CI proves after the everyday tests (`.ci/run`: `pytest -m proof`): every check caught by its mutants, the
 versions and the deployments, each a run of the whole suite or more."""
 
@@ -20,11 +21,12 @@ versions and the deployments, each a run of the whole suite or more."""
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests under integration/ and mutants/ boot the real embedded Directus: `-m "not integration"` leaves them;
     the proofs among them are left out of the everyday run (see PROOFS)."""
+    tests = Path(__file__).parent
     for item in items:
-        parts = set(item.path.parts)
-        if {"integration", "mutants"} & parts:
+        where = item.path.relative_to(tests).as_posix()
+        if where.startswith(("integration/", "mutants/")):
             item.add_marker(pytest.mark.integration)
-        if PROOFS & parts:
+        if where.startswith(PROOFS):
             item.add_marker(pytest.mark.proof)
 
 
