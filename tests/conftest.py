@@ -23,6 +23,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the proofs among them are left out of the everyday run (see PROOFS)."""
     tests = Path(__file__).parent
     for item in items:
+        if not item.path.is_relative_to(tests):  # the checks, when a run starts in this checkout (its testpaths)
+            continue
         where = item.path.relative_to(tests).as_posix()
         if where.startswith(("integration/", "mutants/")):
             item.add_marker(pytest.mark.integration)

@@ -1,6 +1,6 @@
 """GraphQL auth keeps REST's rules: `auth_login`, `auth_refresh` and `auth_logout` on /graphql/system hand out,
-rotate and revoke the same credentials per mode, refuse alike without telling who exists, and a bad token is
-refused before any resolver runs."""
+rotate and revoke the same credentials per mode, refuse alike without telling who exists, a bad token is refused
+before any resolver runs, and the schema the public sees names nothing it cannot read."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from conformance.checks.api import (
     MODES,
     REFRESH_TOKEN_MODES,
     SESSION_MODE,
+    Cast,
     DirectusClient,
     Login,
     Members,
@@ -190,3 +191,20 @@ def test_bad_token_is_refused_before_graphql(directus: DirectusClient, members: 
     response = directus.graphql("{ users_me { id } }", headers=bearer(value))
     expect_status(response, status, code, why=f"a GraphQL request with an {token}")
     expect(not graphql_data(response), "no data", response)
+
+
+@check(
+    "GQL-SCHEMA-NO-PRIVATE",
+    level="MUST",
+    needs=(*NEEDS, Need.CAST),
+    refs=(GRAPHQL_DOCS, "api/src/services/graphql/schema/index.ts", "/reference/system/server"),
+    title="The schema the public sees (introspection on /graphql, the SDL of GET /server/specs/graphql/items) names "
+    "no collection the public cannot read",
+)
+@pytest.mark.parametrize("door", ["introspection", "SDL"])
+def test_public_schema_names_no_private_collection(directus: DirectusClient, cast: Cast, door: str) -> None:
+    if door == "introspection":
+        response = directus.graphql("{ __schema { queryType { fields { name } } } }", system=False)
+    else:
+        response = directus.request("GET", "/server/specs/graphql/items")
+    expect(cast.collection not in response.text, f"no mention of {cast.collection} in the public's schema", response)

@@ -1116,6 +1116,20 @@ class GraphqlAnonymousAsAdmin(Described):
         return as_admin(request, upstream) if query is not None and request.is_anonymous else request
 
 
+class GraphqlSchemaAsAdmin(Described):
+    name = "graphql-schema-as-admin"
+    behaviour = "GraphQL auth"
+    description = "a schema cache serves the admin's GraphQL schema (introspection and SDL) to anonymous callers"
+    expected = frozenset({"GQL-SCHEMA-NO-PRIVATE"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json() if request.path == "/graphql" else None
+        introspection = isinstance(body, dict) and "__schema" in str(body.get("query", ""))
+        if request.is_anonymous and (introspection or request.path.startswith("/server/specs/graphql")):
+            return as_admin(request, upstream)
+        return request
+
+
 class GraphqlUnverifiedTokenDropped(Described):
     name = "graphql-bad-token-anonymous"
     behaviour = "GraphQL auth"
@@ -1151,6 +1165,7 @@ MUTANTS += [
     GraphqlLogoutNoop,
     GraphqlUserEnumeration,
     GraphqlAnonymousAsAdmin,
+    GraphqlSchemaAsAdmin,
     GraphqlUnverifiedTokenDropped,
     GraphqlCookieNotHttpOnly,
 ]
