@@ -131,7 +131,7 @@ class EmbeddedDirectus:
             )
 
     def wait_until_ready(self) -> None:
-        """Wait until the launched server answers, then give its admin this run's password (once)."""
+        """Wait until the launched server answers, then give its admin this run's credentials (once)."""
         if self.ready:
             return
         where = self.settings.base_url + (f", behind {self.url}" if self.proxy else "")
