@@ -288,7 +288,7 @@ class DirectusClient:
 
     def _login_result(self, mode: Mode, response: httpx.Response) -> Login:
         return self._tokens(
-            mode, response, (_json_body(response).get("data") or {}) if response.status_code == 200 else {}
+            mode, response, (json_body(response).get("data") or {}) if response.status_code == 200 else {}
         )
 
     def _graphql_result(self, mode: Mode, field: str, response: httpx.Response) -> Login:
@@ -310,7 +310,8 @@ class DirectusClient:
         )
 
 
-def _json_body(response: httpx.Response) -> dict[str, Any]:
+def json_body(response: httpx.Response) -> dict[str, Any]:
+    """A response's JSON object, or {} when it has none (not JSON, or not an object)."""
     try:
         body = response.json()
     except ValueError:
@@ -320,5 +321,5 @@ def _json_body(response: httpx.Response) -> dict[str, Any]:
 
 def graphql_data(response: httpx.Response) -> dict[str, Any]:
     """A GraphQL answer's `data` (empty when there is none: refused, invalid, or not JSON)."""
-    data = _json_body(response).get("data")
+    data = json_body(response).get("data")
     return data if isinstance(data, dict) else {}

@@ -18,7 +18,15 @@ import jwt
 
 from conformance.admin import custom_rules_entitled
 from conformance.cast import Persona
-from conformance.client import REFRESH_COOKIE, SESSION_COOKIE, DirectusClient, bearer, cookie_header, set_cookies
+from conformance.client import (
+    REFRESH_COOKIE,
+    SESSION_COOKIE,
+    DirectusClient,
+    bearer,
+    cookie_header,
+    json_body,
+    set_cookies,
+)
 
 __all__ = ["CookieNames", "TargetFacts", "learn"]
 
@@ -87,7 +95,7 @@ def learn(
 ) -> TargetFacts:
     """The facts of the target `client` talks to: `member` logs in to show the cookies (their sessions are ended
     again), `admin_token` reads what only an admin may (WebSockets, database); names `given` by the user win."""
-    password_login = not bool(_json(client.request("GET", "/auth")).get("disableDefault"))
+    password_login = not bool(json_body(client.request("GET", "/auth")).get("disableDefault"))
     cookies, access_ttl, refresh_ttl = (
         CookieNames(source="Directus's defaults: no login to learn them from"),
         None,
@@ -98,9 +106,9 @@ def learn(
     cookies = given or cookies
     websockets = database = licence = None
     if admin_token:
-        info = _json(client.request("GET", "/server/info", headers=bearer(admin_token))).get("data") or {}
+        info = json_body(client.request("GET", "/server/info", headers=bearer(admin_token))).get("data") or {}
         websockets = bool(info.get("websocket")) if "websocket" in info else None
-        health = _json(client.request("GET", "/server/health", headers=bearer(admin_token))).get("checks") or {}
+        health = json_body(client.request("GET", "/server/health", headers=bearer(admin_token))).get("checks") or {}
         database = next((key.split(":", 1)[0] for key in health if key.endswith(":responseTime")), None)
         licence = describe_licence(client.request("GET", "/license", headers=bearer(admin_token)))
     graphql = client.request("POST", "/graphql", json={"query": "{ __typename }"}).status_code == 200
@@ -111,7 +119,7 @@ def describe_licence(response: httpx.Response) -> str:
     """`Core (active), custom permission rules: off` from 12.x's GET /license; before 12 there is none."""
     if response.status_code != 200:
         return f"none (GET /license: HTTP {response.status_code}; Directus before 12 has no licence)"
-    data = _json(response).get("data") or {}
+    data = json_body(response).get("data") or {}
     rules = "on" if custom_rules_entitled(data) else "off"
     return f"{data.get('name', '?')} ({data.get('status', '?')}), custom permission rules: {rules}"
 
@@ -123,7 +131,7 @@ def _learn_cookies(client: DirectusClient, member: Persona) -> tuple[CookieNames
     refresh_name = session_name = None
     access_ttl = refresh_ttl = None
     answer = client.request("POST", "/auth/login", json=_login(member, "cookie"))
-    expires = (_json(answer).get("data") or {}).get("expires")
+    expires = (json_body(answer).get("data") or {}).get("expires")
     access_ttl = expires / 1000 if isinstance(expires, (int, float)) else None
     for name, cookie in set_cookies(answer).items():
         if REFRESH_TOKEN_VALUE.match(cookie.value) and cookie.value not in answer.text:
@@ -164,11 +172,3 @@ def _is_directus_jwt(value: str) -> bool:
     except jwt.PyJWTError:
         return False
     return claims.get("iss") == "directus" and "session" in claims
-
-
-def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
