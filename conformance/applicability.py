@@ -15,7 +15,7 @@ from conformance.needs import Need, Requirement
 from conformance.run import Run
 from conformance.versions import Feature
 
-__all__ = ["GRAPHQL_OFF", "NO_PERSONA", "PASSWORD_LOGIN_OFF", "READONLY", "needs_of", "why_not"]
+__all__ = ["GRAPHQL_OFF", "NOT_EMBEDDED", "NO_PERSONA", "PASSWORD_LOGIN_OFF", "READONLY", "needs_of", "why_not"]
 
 READONLY = "not applied in the read-only profile: needs the seeded cast (users and a collection the run creates)"
 NO_PERSONA = (
@@ -25,6 +25,10 @@ NO_PERSONA = (
 PASSWORD_LOGIN_OFF = (
     "password login is disabled on the target (GET /auth answers disableDefault: true, AUTH_DISABLE_DEFAULT): "
     "this check logs in with an email and a password"
+)
+NOT_EMBEDDED = (
+    "runs only on a throwaway embedded target (--embedded-target): its probe has effects beyond the target, or "
+    "breaks it"
 )
 GRAPHQL_OFF = "the target serves no GraphQL (POST /graphql { __typename } is not answered 200): a GraphQL check"
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway"})
@@ -54,6 +58,8 @@ def why_not(
     answer depends on what the run learnt of the target (the cast never in the read-only profile, which seeds
     nothing)."""
     needs = needs_of(declared, fixtures)
+    if Need.EMBEDDED in needs and not (run.target and run.target.embedded):
+        return NOT_EMBEDDED
     if run.readonly and Need.CAST in needs:
         return READONLY
     if run.readonly and Need.MEMBER in needs and run.persona is None:

@@ -28,6 +28,7 @@ from conformance.config import AdminCredentials, Target, load_targets_file, pars
 from conformance.console import console
 from conformance.deployments import Deployment, github_actions_matrix, select
 from conformance.embedded import DEFAULT_VERSION, OLDEST_VERSION, PINNED_VERSIONS, EmbeddedDirectus, EmbeddedSettings
+from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.embedded.settings import DATABASES, SUB_PATH, parse_directus_env
 from conformance.errors import ConfigError, ConformanceError, EmbeddedError
 from conformance.needs import Need
@@ -207,7 +208,8 @@ def run_command(args: argparse.Namespace) -> int:
     targets = configured_targets(args, run)
     if not targets:
         with embedded(args).launched() as server:
-            return run_suites(run.with_target(embedded_target(server)), args.workers, args.pytest_args, booting=server)
+            each = with_known_advisories(run.with_target(embedded_target(server)), server.version)
+            return run_suites(each, args.workers, args.pytest_args, booting=server)
     if len(targets) == 1:
         return run_suites(run.with_target(targets[0]), args.workers, args.pytest_args)
     reports = run.reports or Path("reports")
@@ -233,7 +235,7 @@ def matrix_command(args: argparse.Namespace) -> int:
     for deployment in deployments:
         with embedded(args, deployment).launched() as server:
             target = replace(embedded_target(server), name=deployment.name)
-            each = replace(run, target=target, reports=reports / deployment.key)
+            each = with_known_advisories(replace(run, target=target, reports=reports / deployment.key), server.version)
             codes.append(run_suites(each, args.workers, args.pytest_args, booting=server))
     write_reports(matrix.merge([matrix.load(reports / cell.key / "matrix.json") for cell in deployments]), reports)
     console.print(f"matrix of {len(deployments)} deployments in {reports}/matrix.html")
@@ -263,6 +265,11 @@ def embedded_target(server: EmbeddedDirectus) -> Target:
         refresh_ttl_s=settings.refresh_token_ttl_s,
         verify=str(server.ca_file) if server.ca_file else True,
     )
+
+
+def with_known_advisories(run: Run, version: str) -> Run:
+    """An embedded run waives the advisories its release is known to be affected by (see known_advisories)."""
+    return replace(run, waivers=(*run.waivers, *known_advisory_waivers(version)))
 
 
 def run_suites(run: Run, workers: str | None, pytest_args: list[str], booting: EmbeddedDirectus | None = None) -> int:

@@ -12,6 +12,7 @@ from typing import NoReturn, TypeVar
 
 import httpx
 
+from conformance.advisories import named_by
 from conformance.client import error_code
 from conformance.outcome import CheckFailed, PreconditionFailed
 from conformance.redaction import redact_body, redact_headers, redact_text
@@ -65,6 +66,7 @@ def render(expected: str, response: httpx.Response | None, *, precondition: bool
         parts.append(
             "refs:     " + ", ".join(f"{label} <{url}>" if url != label else label for label, url in info.ref_links())
         )
+        parts += [f"advisory: {a.label()}, fixed in {a.fixed}" for a in named_by(info.refs)]
     return "\n".join(parts)
 
 

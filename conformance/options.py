@@ -91,6 +91,12 @@ OPTIONS: tuple[Option, ...] = (
         type=Path,
         cli_default=Path("reports"),
     ),
+    Option(
+        "--checks",
+        "run only these checks: comma-separated check IDs (globs allowed) or advisory ids (GHSA-…: the checks "
+        "that name it), e.g. UTILS-*,GHSA-g293-vf99-xv36",
+        env=("DIRECTUS_CONFORMANCE_CHECKS",),
+    ),
     Option("--waivers", "YAML file of checks expected to fail, each with a reason", type=Path),
     Option("--baseline", "matrix.json of an earlier run: report regressions and improvements", type=Path),
     Option(
@@ -120,8 +126,9 @@ TARGET = (
 """What names a target and its cast: `seed` and `clean` take these."""
 RUN = tuple(BY_NAME)
 """`run` and the pytest plugin take every option."""
-MATRIX = ("generative_profile", "reports", "waivers")
-"""A matrix of embedded versions chooses its budget, reports and waivers; the rest is each embedded run's own."""
+MATRIX = ("generative_profile", "reports", "checks", "waivers")
+"""A matrix of embedded versions chooses its budget, reports, checks and waivers; the rest is each embedded run's
+own."""
 
 
 def value(given: Mapping[str, Any], env: Mapping[str, str], name: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeVar
 
 import pytest
 
+from conformance.advisories import ADVISORY_URL
 from conformance.needs import Requirement
 
 Level = Literal["MUST", "SHOULD"]
@@ -53,6 +54,7 @@ ASVS_CHAPTERS = {
     "8": "0x17-V8-Authorization.md",
     "9": "0x18-V9-Self-contained-Tokens.md",
     "10": "0x19-V10-OAuth-and-OIDC.md",
+    "13": "0x22-V13-Configuration.md",
     "14": "0x23-V14-Data-Protection.md",
     "6": "0x15-V6-Authentication.md",
 }
@@ -66,6 +68,10 @@ def resolve_ref(ref: str) -> str:
         return f"{SOURCE}/{ref}"
     if ref.startswith("/"):
         return f"{DOCS}{ref}"
+    if ref.startswith("GHSA-"):
+        return f"{ADVISORY_URL}/{ref}"
+    if ref.startswith("CVE-"):
+        return f"https://nvd.nist.gov/vuln/detail/{ref}"
     return ref
 
 

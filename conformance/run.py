@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,6 +43,7 @@ class Run:
     budget: Profile = PROFILES["fast"]
     cast_file: Path | None = None  # None: the packaged cast of the videos
     reports: Path | None = None
+    checks: tuple[str, ...] = ()  # only these check IDs (globs) or advisory ids; empty: every check
     waivers: tuple[Waiver, ...] = ()
     baseline: Path | None = None
     fail_on: FailOn = "failures"
@@ -54,6 +56,10 @@ class Run:
     @property
     def target_name(self) -> str:
         return self.target.name if self.target else "default"
+
+    def selects(self, check_id: str, refs: tuple[str, ...]) -> bool:
+        """Whether the run's --checks takes a check: by its ID (a glob) or an advisory its refs name."""
+        return not self.checks or any(fnmatchcase(check_id, p) or p in refs for p in self.checks)
 
     def with_target(self, target: Target) -> Run:
         return replace(self, target=target)
@@ -77,6 +83,7 @@ class Run:
             budget=PROFILES[value(given, env, "generative_profile")],
             cast_file=cast_file,
             reports=_path(value(given, env, "reports")),
+            checks=tuple(part.strip() for part in (value(given, env, "checks") or "").split(",") if part.strip()),
             waivers=tuple(load_waivers(waivers)) if waivers else (),
             baseline=baseline,
             fail_on=value(given, env, "fail_on"),
@@ -113,6 +120,7 @@ class Run:
             budget=PROFILES[wire["budget"]],
             cast_file=_path(wire["cast_file"]),
             reports=_path(wire["reports"]),
+            checks=tuple(wire["checks"]),
             waivers=tuple(Waiver(**w) for w in wire["waivers"]),
             baseline=_path(wire["baseline"]),
             fail_on=wire["fail_on"],

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 __all__ = [
     "FEATURES",
     "GRAPHQL_LOGOUT_MODE",
+    "OWNER_REGISTRATION",
     "POLICIES",
     "SESSIONS_CLEARED_ON_USER_CHANGE",
     "SESSION_GRACE_PERIOD",
@@ -47,6 +48,7 @@ POLICIES = Feature("policies", "11.0.0", "access policies (/policies, /access)")
 SESSIONS_CLEARED_ON_USER_CHANGE = Feature(
     "sessions_cleared_on_user_change", "11.9.2", "sessions cleared when a user's status or password changes"
 )
+OWNER_REGISTRATION = Feature("owner_registration", "11.13.0", "the project-owner registration (POST /settings/owner)")
 FEATURES: dict[str, Feature] = {
     feature.name: feature
     for feature in (
@@ -56,6 +58,7 @@ FEATURES: dict[str, Feature] = {
         SESSION_GRACE_PERIOD,
         POLICIES,
         SESSIONS_CLEARED_ON_USER_CHANGE,
+        OWNER_REGISTRATION,
     )
 }
 

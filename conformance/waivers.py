@@ -7,6 +7,9 @@ A waived failure does not fail the run; a waiver whose check passed, or that mat
       target: "staging-*"          # optional, a glob on the target name
       version: "11.*"              # optional, a glob on the Directus version
       reason: our gateway answers logout with 200
+      advisory: GHSA-…             # optional: the failure is a known advisory of that version (see advisories.yaml)
+
+A waiver naming an advisory is not strict about matching nothing: its check may not run (deselected, skipped).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class Waiver:
     reason: str
     target: str = "*"
     version: str = "*"
+    advisory: str = ""
 
     def matches(self, instance: str, target: str, version: str) -> bool:
         check = instance.split("[", 1)[0]
@@ -52,7 +56,11 @@ def load_waivers(path: Path) -> list[Waiver]:
             raise ConfigError(f"waiver {index} in {path} needs a `check` and a `reason`")
         waivers.append(
             Waiver(
-                str(entry["check"]), str(entry["reason"]), str(entry.get("target", "*")), str(entry.get("version", "*"))
+                str(entry["check"]),
+                str(entry["reason"]),
+                str(entry.get("target", "*")),
+                str(entry.get("version", "*")),
+                str(entry.get("advisory", "")),
             )
         )
     return waivers
@@ -77,5 +85,8 @@ class WaiverBook:
         return [
             w
             for w in self.waivers
-            if w not in self.used and fnmatchcase(target, w.target) and fnmatchcase(version or "", w.version)
+            if w not in self.used
+            and not w.advisory
+            and fnmatchcase(target, w.target)
+            and fnmatchcase(version or "", w.version)
         ]

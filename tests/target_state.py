@@ -5,7 +5,10 @@ from __future__ import annotations
 from conformance.admin import Admin
 from conformance.client import DirectusError
 
-SNAPSHOT_PATHS = ("/users", "/roles", "/policies", "/permissions", "/access", "/collections", "/relations")
+SNAPSHOT_PATHS = (
+    *("/users", "/roles", "/policies", "/permissions", "/access", "/collections", "/relations"),
+    *("/flows", "/operations", "/files"),
+)
 
 
 def snapshot(admin: Admin) -> dict[str, set[str]]:

@@ -35,6 +35,7 @@ from conformance.client import (
     bearer,
     error_code,
     graphql_data,
+    json_body,
     set_cookies,
 )
 from conformance.config import Target
@@ -47,6 +48,7 @@ from conformance.seeding import Loader
 from conformance.totp import DirectusTOTP
 from conformance.versions import (
     GRAPHQL_LOGOUT_MODE,
+    OWNER_REGISTRATION,
     POLICIES,
     SESSION_GRACE_PERIOD,
     SESSION_MODE,
@@ -59,6 +61,7 @@ __all__ = [
     "CREDENTIAL_KINDS",
     "GRAPHQL_LOGOUT_MODE",
     "MODES",
+    "OWNER_REGISTRATION",
     "POLICIES",
     "REFRESH_TOKEN_MODES",
     "SESSIONS_CLEARED_ON_USER_CHANGE",
@@ -91,6 +94,7 @@ __all__ = [
     "fail",
     "forge",
     "graphql_data",
+    "json_body",
     "list_posts",
     "login",
     "logout_with",

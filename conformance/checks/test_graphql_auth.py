@@ -29,6 +29,7 @@ from conformance.checks.api import (
     expect_user,
     forge,
     graphql_data,
+    json_body,
     needs,
     received,
     refresh_secret,
@@ -158,6 +159,32 @@ def test_graphql_logout_revokes(directus: DirectusClient, members: Members, mode
     else:
         replayed = graphql_refresh(directus, mode, secret)
         refused_with(replayed.response, "INVALID_CREDENTIALS", "auth_refresh", "auth_refresh after auth_logout")
+
+
+ALIASED_PASSWORD_REQUESTS = """mutation {
+  first: auth_password_request(email: "nobody+first@example.invalid")
+  second: auth_password_request(email: "nobody+second@example.invalid")
+}"""
+
+
+@check(
+    "GQL-AUTH-MUTATION-ONCE",
+    level="MUST",
+    needs=NEEDS,
+    refs=(*REFS, "GHSA-g293-vf99-xv36", "v5.0.0-6.3.1"),
+    title="A GraphQL request carrying an auth mutation twice (aliases) is refused, so one request cannot make many "
+    "attempts past the rate limiter",
+)
+def test_graphql_auth_mutation_runs_once_per_request(directus: DirectusClient) -> None:
+    """Two aliased auth_password_request for addresses no account has: nobody gets mail or a strike."""
+    response = directus.graphql(ALIASED_PASSWORD_REQUESTS)
+    data = json_body(response).get("data") or {}
+    executed = [alias for alias in ("first", "second") if data.get(alias) is not None]
+    expect(
+        not executed and error_code(response) is not None,
+        f"a GraphQL error and neither alias executed (executed: {executed or 'none'})",
+        response,
+    )
 
 
 @check(

@@ -57,7 +57,7 @@ def test_logout_answers_204(directus: DirectusClient, members: Members, mode: Mo
 @check(
     "LOGOUT-REVOKES",
     level="MUST",
-    refs=(CONTROLLER, TOKENS_DOCS, "v5.0.0-7.4.1", "v5.0.0-10.4.9"),
+    refs=(CONTROLLER, TOKENS_DOCS, "GHSA-g65h-35f3-x2w3", "CVE-2024-34709", "v5.0.0-7.4.1", "v5.0.0-10.4.9"),
     title="After logout, the refresh token (json, cookie) or the session cookie (session) is refused with 401",
 )
 @pytest.mark.parametrize("mode", MODES)

@@ -62,7 +62,7 @@ def test_suspension_ends_refresh(
     "USERSTATE-SUSPENDED-SESSION-401",
     level="MUST",
     needs=(SESSION_MODE,),
-    refs=(MIDDLEWARE, "https://github.com/directus/directus/security/advisories/GHSA-56p6-qw3c-fq2g", "v5.0.0-7.4.2"),
+    refs=(MIDDLEWARE, "GHSA-56p6-qw3c-fq2g", "CVE-2025-30351", "v5.0.0-7.4.2"),
     title="After an admin suspends a user, their session cookie is refused at once with 401",
 )
 def test_suspension_ends_session_cookie(

@@ -134,6 +134,8 @@ class EmbeddedSettings:
                 "HASH_TIME_COST": str(self.hash_time_cost),
                 "HASH_PARALLELISM": str(self.hash_parallelism),
                 "TELEMETRY": "false",
+                # the project-owner report (11.13+) goes nowhere: a closed loopback port, refused at once
+                "COMPLIANCE_URL": "http://127.0.0.1:9",
                 "STORAGE_LOCATIONS": "local",
                 "STORAGE_LOCAL_ROOT": str(workdir / "uploads"),
                 "EXTENSIONS_PATH": str(workdir / "extensions"),

@@ -69,8 +69,14 @@ def pytest_configure_node(node: Any) -> None:
     send_to_worker(node)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Schedules the checks (see `running_order`) and adds each check's ID and refs to its report."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leaves the checks --checks does not select, schedules the rest (see `running_order`) and adds each check's ID
+    and refs to its report."""
+    checks = [(item, info) for item in items if (info := check_info(item))]
+    left = [item for item, info in checks if not run_of(config).selects(info.id, info.refs)] if checks else []
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = [item for item in items if item not in left]
     items[:] = running_order(items)
     for item in items:
         info = check_info(item)

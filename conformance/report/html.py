@@ -6,7 +6,7 @@ from html import escape
 from typing import Any
 
 from conformance.outcome import Status
-from conformance.report.matrix import Matrix, instances
+from conformance.report.matrix import Matrix, advisory_verdicts, instances
 
 COLOURS = {
     Status.PASSED: "#2e7d32",
@@ -65,12 +65,18 @@ def render(matrix: Matrix) -> str:
         f"{escape(str(t.get('database') or '?'))}</div></th>"
         for t in targets
     )
+    advisories = "".join(
+        f"<li><b>{escape(t['name'])}</b>: {escape(v.line())} (<a href='{escape(v.advisory.url)}'>advisory</a>)</li>"
+        for t in targets
+        for v in advisory_verdicts(matrix, t)
+    )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>Directus auth conformance</title>"
         f"<style>{STYLE}</style></head><body><h1>Directus authentication conformance</h1>"
         f"<p>Suite {escape(str(matrix.get('suite_version')))} · {escape(str(matrix.get('generated')))} · "
         f"rows outlined in yellow differ between targets (by version, by database)</p>"
-        f"<table><tr><th>check</th>{header}</tr>{''.join(rows)}</table></body></html>"
+        + (f"<h2>Known advisories</h2><ul>{advisories}</ul>" if advisories else "")
+        + f"<table><tr><th>check</th>{header}</tr>{''.join(rows)}</table></body></html>"
     )
 
 

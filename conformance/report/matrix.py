@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.advisories import Verdict, verdicts
 from conformance.outcome import Status
-from conformance.registry import CheckInfo
+from conformance.registry import CheckInfo, load_all_checks
 from conformance.report.results import CheckResult
 
 Matrix = dict[str, Any]
@@ -61,6 +62,13 @@ def merge(matrices: list[Matrix]) -> Matrix:
     merged["targets"] = list(targets.values())
     merged["checks"] = sorted(checks.values(), key=lambda c: c["id"])
     return merged
+
+
+def advisory_verdicts(matrix: Matrix, target: dict[str, Any]) -> list[Verdict]:
+    """What the target's results say of each known advisory (see advisories.verdicts): the suite's checks by their
+    refs, those of the matrix first (it may come from another suite version)."""
+    refs = {c.id: c.refs for c in load_all_checks().values()} | {c["id"]: c["refs"] for c in matrix["checks"]}
+    return verdicts(str(target.get("version") or ""), matrix["results"].get(target["name"], {}), refs)
 
 
 def load(path: Path) -> Matrix:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 
 from conformance.outcome import Status
-from conformance.report.matrix import Change, Matrix
+from conformance.report.matrix import Change, Matrix, advisory_verdicts
 
 ICONS = {
     Status.PASSED: "✅",
@@ -39,6 +39,11 @@ def render(
         ]
     lines += [f"- {note}" for note in notes]
     if notes:
+        lines.append("")
+    advisories = [(target["name"], v) for target in matrix["targets"] for v in advisory_verdicts(matrix, target)]
+    if advisories:
+        lines += ["## Known advisories", ""]
+        lines += [f"- **{name}**: {verdict.line()}" for name, verdict in advisories]
         lines.append("")
     for title, statuses in (
         ("Failures", (Status.FAILED, Status.ERROR)),
