@@ -13,9 +13,9 @@ from conformance.client import DirectusClient
 from conformance.config import AdminCredentials
 from conformance.embedded import EmbeddedDirectus
 
-PROOFS = ("mutants/", "integration/test_versions.py", "integration/test_deployments.py")
+PROOFS = ("mutants/", "advisories/", "integration/test_versions.py", "integration/test_deployments.py")
 """What CI proves after the everyday tests (`.ci/run`: `pytest -m proof`): every check caught by its mutants, the
-versions and the deployments, each a run of the whole suite or more."""
+versions and the deployments, each a run of the whole suite or more, and the advisory checks on real releases."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -26,7 +26,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if not item.path.is_relative_to(tests):  # the checks, when a run starts in this checkout (its testpaths)
             continue
         where = item.path.relative_to(tests).as_posix()
-        if where.startswith(("integration/", "mutants/")):
+        if where.startswith(("integration/", "mutants/", "advisories/")):
             item.add_marker(pytest.mark.integration)
         if where.startswith(PROOFS):
             item.add_marker(pytest.mark.proof)

@@ -44,7 +44,7 @@ class Classifier:
     def __init__(self, waivers: WaiverBook, target: ReportedTarget) -> None:
         self.waivers = waivers
         self.target = target
-        self.findings: dict[str, str] = {}
+        self.for_teardown: dict[str, list[tuple[str, str]]] = {}  # what JUnit should say of a call: it reads teardown's
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -52,8 +52,8 @@ class Classifier:
         check, level = properties.get("check_id"), properties.get("level")
         if not check or not level:
             return
-        if report.when == "teardown" and report.nodeid in self.findings:
-            report.user_properties.append((FINDING, self.findings.pop(report.nodeid)))  # JUnit reads teardown's
+        if report.when == "teardown":
+            report.user_properties += self.for_teardown.pop(report.nodeid, [])
         if report.when != "call" and report.passed:
             return  # a set-up or tear-down that went well says nothing of the check
         waiver = None
@@ -69,11 +69,13 @@ class Classifier:
         )
         report.user_properties.append((STATUS, status.value))
         if status is Status.WARNING:
-            self.findings[report.nodeid] = report.longreprtext
             report.user_properties.append((FINDING, report.longreprtext))
+            self.for_teardown[report.nodeid] = [(FINDING, report.longreprtext)]
             report.outcome, report.longrepr = "passed", None
         elif status is Status.WAIVED and waiver is not None:
-            report.user_properties += [(WAIVED, waiver.reason), (WAIVED_FAILURE, report.longreprtext)]
+            waived = [(WAIVED, waiver.reason), (WAIVED_FAILURE, report.longreprtext)]
+            report.user_properties += waived
+            self.for_teardown[report.nodeid] = waived
             report.outcome, report.longrepr = "passed", None
         elif status is Status.FAILED and report.passed and waiver is not None:
             report.outcome = "failed"

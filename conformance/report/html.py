@@ -66,7 +66,7 @@ def render(matrix: Matrix) -> str:
         for t in targets
     )
     advisories = "".join(
-        f"<li><b>{escape(t['name'])}</b>: {escape(v.line())} (<a href='{escape(v.advisory.url)}'>advisory</a>)</li>"
+        f"<li><b>{escape(t['name'])}</b>: {escape(v.line())}</li>"
         for t in targets
         for v in advisory_verdicts(matrix, t)
     )

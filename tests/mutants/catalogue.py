@@ -10,12 +10,15 @@ import json
 import re
 import threading
 import time
+from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import httpx
 import jwt
 
+from conformance.embedded import DEFAULT_VERSION
+from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.totp import DirectusTOTP
 from tests.mutants.proxy import Mutant, ProxyRequest, Upstream, error, respond, set_cookie_headers, with_headers
 
@@ -1171,6 +1174,66 @@ MUTANTS += [
 ]
 
 
+FILE_ITEM = re.compile(r"^/files/[0-9a-f-]{36}$")
+
+
+class FileWrittenBeforeAuth(Described):
+    name = "file-upload-before-auth"
+    behaviour = "A refused request changes nothing"
+    description = (
+        "a storage hook writes a multipart PATCH /files/:id to disk before the permission check (as Directus "
+        "10.8 to 11.9.2 did): the caller gets 403, the file's bytes are replaced"
+    )
+    expected = frozenset({"DENIED-FILE-UPLOAD-CHANGES-NOTHING"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        multipart = (request.header("content-type") or "").startswith("multipart/")
+        by_other = bearer_token(request) != upstream.admin_token
+        if request.method == "PATCH" and multipart and FILE_ITEM.match(request.path) and by_other:
+            copy = replace(request, headers=dict(request.headers), query=list(request.query))
+            upstream.send(as_admin(copy, upstream))  # the bytes land first; the caller's request still gets 403
+        return request
+
+
+class FlowTriggerAsService(Described):
+    name = "flow-trigger-as-service"
+    behaviour = "Flows run only for those allowed"
+    description = "a gateway forwards anonymous /flows/trigger/ calls with a service account (the admin) for webhooks"
+    expected = frozenset({"FLOW-TRIGGER-NEEDS-AUTH"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.path.startswith("/flows/trigger/") and request.is_anonymous:
+            return as_admin(request, upstream)
+        return request
+
+
+class OpenapiVersionExposed(Described):
+    name = "openapi-release-exposed"
+    behaviour = "Version disclosure"
+    description = "the public OpenAPI document's info.version is the release number (as before Directus 11.9.0)"
+    expected = frozenset({"VERSION-NOT-IN-OAS"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path != "/server/specs/oas" or response.status_code != 200:
+            return response
+        document = response.json()
+        document["info"]["version"] = upstream.admin("GET", "/server/info").json()["data"]["version"]
+        return respond(200, document)
+
+
+class ServerInfoCachedFromAdmin(Described):
+    name = "server-info-cached-from-admin"
+    behaviour = "Version disclosure"
+    description = "a cache keyed on the URL alone serves the admin's /server/info (with the version) to everyone"
+    expected = frozenset({"VERSION-NOT-IN-SERVER-INFO"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        return as_admin(request, upstream) if request.path == "/server/info" and request.is_anonymous else request
+
+
+MUTANTS += [FileWrittenBeforeAuth, FlowTriggerAsService, OpenapiVersionExposed, ServerInfoCachedFromAdmin]
+
+
 STOCK_FINDINGS: dict[str, str] = {
     "TRANSPORT-NO-TOKEN-IN-URL": "Directus accepts ?access_token= by design",
     "LOGOUT-ENDS-ACCESS-TOKEN": "json access JWTs are stateless and stay valid until exp (documented)",
@@ -1179,3 +1242,8 @@ STOCK_FINDINGS: dict[str, str] = {
 }
 """SHOULD checks that already fail (as findings) on a stock Directus: the no-mutation run is their negative
 control, so no mutant is needed to show they can fail."""
+
+KNOWN_ADVISORIES: dict[str, str] = {w.check: w.advisory for w in known_advisory_waivers(DEFAULT_VERSION)}
+"""Checks that fail on the stock embedded default for a published advisory of its release (waived there, see
+conformance/embedded/known-advisories.yaml): the real release is their negative control, as the advisory proofs
+show on the releases before and after the fix."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from conformance.admin import Facts
-from conformance.applicability import GRAPHQL_OFF, NO_PERSONA, PASSWORD_LOGIN_OFF, READONLY, why_not
+from conformance.applicability import GRAPHQL_OFF, NO_PERSONA, NOT_EMBEDDED, PASSWORD_LOGIN_OFF, READONLY, why_not
 from conformance.cast import Cast
 from conformance.config import Target
 from conformance.facts import CookieNames, TargetFacts
@@ -76,3 +76,9 @@ def test_a_graphql_check_skips_where_the_target_serves_no_graphql() -> None:
 
     assert why_not([Need.GRAPHQL], ["directus"], FULL, never, no_graphql) == GRAPHQL_OFF
     assert why_not([Need.GRAPHQL], ["directus"], FULL, never, login_on) is None  # unknown: tried
+
+
+def test_a_probe_with_effects_beyond_the_target_runs_only_on_an_embedded_one() -> None:
+    assert why_not([Need.EMBEDDED], ["directus"], FULL, never, login_on) == NOT_EMBEDDED
+    embedded = replace(FULL, target=Target("http://127.0.0.1:8055", embedded=True))
+    assert why_not([Need.EMBEDDED], ["directus"], embedded, never, login_on) is None

@@ -81,3 +81,13 @@ def test_a_worker_rebuilds_the_run_from_a_wire_form_that_holds_no_secret() -> No
     assert Run.from_wire(json.loads(wire), {}, SECRETS) == run
     with_option = replace(run.target, admin=replace(run.target.admin, token="from-options"))
     assert Run.from_wire(json.loads(wire), {"admin_token": "from-options"}, SECRETS) == replace(run, target=with_option)
+
+
+def test_checks_select_by_id_glob_or_by_the_advisory_a_check_names() -> None:
+    run = Run.resolve({"checks": "UTILS-*, GHSA-g293-vf99-xv36"}, {})
+    assert run.checks == ("UTILS-*", "GHSA-g293-vf99-xv36")
+    assert run.selects("UTILS-HASH-NEEDS-AUTH", ())
+    assert run.selects("GQL-AUTH-MUTATION-ONCE", ("api/x.ts", "GHSA-g293-vf99-xv36"))
+    assert not run.selects("LOGIN-JSON", ("api/x.ts",))
+    assert Run.resolve({}, {}).selects("LOGIN-JSON", ())
+    assert Run.from_wire(run.to_wire(), {}, {}).checks == run.checks

@@ -1,0 +1,139 @@
+"""Each advisory's checks proven on real releases: failing on a vulnerable one, passing on a fixed one.
+
+`prove(pairs, reports)` runs the checks that name the advisories (`--checks GHSA-…`) on the embedded Directus of
+each release the pairs need, in one matrix, and says what they did there. Two selections of pairs:
+- `demo_pairs()`: each advisory's last vulnerable and first fixed release (advisories.yaml `demo`), what
+  `tox -e advisories` proves;
+- `cover()`: what CI proves, on the fewest installs: a pinned release wherever one is vulnerable (or fixed), the demo
+  release otherwise.
+`proofs.json` records what was seen (`python -m tests.advisories.record`); docs/advisories.md is rendered from it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from conformance.advisories import Advisory, advisories, named_by
+from conformance.embedded import OLDEST_VERSION, PINNED_VERSIONS
+from conformance.registry import load_all_checks
+from conformance.versions import parse_version
+
+__all__ = [
+    "RECORDED",
+    "Proof",
+    "checks_of",
+    "cover",
+    "demo_pairs",
+    "load_recorded",
+    "proofs_in",
+    "prove",
+    "releases_of",
+    "save_recorded",
+]
+
+RECORDED = Path(__file__).with_name("proofs.json")
+FAILS, PASSES = "fails", "passes"
+Pair = tuple[str, str]  # (a vulnerable release, a fixed release)
+
+
+@dataclass(frozen=True)
+class Proof:
+    advisory: str
+    vulnerable: str
+    fixed: str
+    on_vulnerable: str  # "fails", "passes", or "skipped: …" / "not run"
+    on_fixed: str
+    date: str = ""
+
+    @property
+    def proven(self) -> bool:
+        return self.on_vulnerable == FAILS and self.on_fixed == PASSES
+
+    @property
+    def pair(self) -> Pair:
+        return (self.vulnerable, self.fixed)
+
+
+def checks_of(advisory: Advisory) -> list[str]:
+    """The IDs of the checks whose refs name the advisory."""
+    return sorted(c.id for c in load_all_checks().values() if advisory in named_by(c.refs))
+
+
+def installable(release: str) -> bool:
+    return parse_version(release) >= parse_version(OLDEST_VERSION)
+
+
+def demo_pairs() -> dict[str, Pair]:
+    """Each checked advisory's demo pair, where the launcher can install both releases."""
+    return {
+        a.id: a.demo
+        for a in advisories().values()
+        if a.demo and checks_of(a) and installable(a.demo[0]) and installable(a.demo[1])
+    }
+
+
+def cover() -> dict[str, Pair]:
+    """Per checked advisory, a vulnerable and a fixed release, taking pinned releases (installed by the other proofs
+    anyway) before the demo pair's: the highest pin in range, the lowest pin past the fix."""
+    pairs = {}
+    for advisory_id, (vulnerable, fixed) in demo_pairs().items():
+        advisory = advisories()[advisory_id]
+        in_range = [v for v in PINNED_VERSIONS if advisory.affects(v)]
+        past_fix = [v for v in PINNED_VERSIONS if not advisory.affects(v) and parse_version(v) > parse_version(fixed)]
+        pairs[advisory_id] = (in_range[-1] if in_range else vulnerable, past_fix[0] if past_fix else fixed)
+    return pairs
+
+
+def releases_of(pairs: dict[str, Pair]) -> list[str]:
+    return sorted({release for pair in pairs.values() for release in pair}, key=parse_version)
+
+
+def prove(pairs: dict[str, Pair], reports: Path, timeout_s: float = 3000) -> list[Proof]:
+    """Run the pairs' advisories' checks on each release they name (one matrix) and say what each did."""
+    command = [
+        *(sys.executable, "-m", "conformance.cli", "matrix", "--versions", ",".join(releases_of(pairs))),
+        *("--checks", ",".join(sorted(pairs)), "--reports", str(reports)),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
+    if result.returncode not in (0, 1):
+        raise RuntimeError(f"the proof run failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr}")
+    return proofs_in(json.loads((reports / "matrix.json").read_text()), pairs)
+
+
+def proofs_in(matrix: dict[str, Any], pairs: dict[str, Pair]) -> list[Proof]:
+    """What a matrix of embedded releases (cells named directus-RELEASE) says of each pair."""
+    generated = str(matrix["generated"])[:10]
+    proofs = []
+    for advisory_id, (vulnerable, fixed) in sorted(pairs.items()):
+        checks = checks_of(advisories()[advisory_id])
+        seen = [outcome(matrix["results"].get(f"directus-{release}", {}), checks) for release in (vulnerable, fixed)]
+        proofs.append(Proof(advisory_id, vulnerable, fixed, seen[0], seen[1], generated))
+    return proofs
+
+
+def outcome(results: dict[str, dict[str, Any]], checks: list[str]) -> str:
+    """What the checks did on one release: fails (any instance failed, also as a finding or waived), passes (all
+    passed), else why they did not run."""
+    mine = [r for instance, r in results.items() if instance.split("[", 1)[0] in checks]
+    if any(r["status"] in ("failed", "warning", "waived") for r in mine):
+        return FAILS
+    if mine and all(r["status"] == "passed" for r in mine):
+        return PASSES
+    reasons = sorted({f"{r['status']}: {r['reason']}" for r in mine if r["status"] != "passed"})
+    return "; ".join(reasons) or "not run"
+
+
+def load_recorded() -> list[Proof]:
+    return [Proof(**entry) for entry in json.loads(RECORDED.read_text())] if RECORDED.exists() else []
+
+
+def save_recorded(proofs: list[Proof]) -> None:
+    """Merge `proofs` into proofs.json, one entry per advisory and pair (the newest wins)."""
+    merged = {(p.advisory, p.pair): p for p in [*load_recorded(), *proofs]}
+    ordered = sorted(merged.values(), key=lambda p: (p.advisory, parse_version(p.vulnerable), parse_version(p.fixed)))
+    RECORDED.write_text(json.dumps([asdict(p) for p in ordered], indent=2) + "\n")
