@@ -56,6 +56,7 @@ ASVS_CHAPTERS = {
     "10": "0x19-V10-OAuth-and-OIDC.md",
     "13": "0x22-V13-Configuration.md",
     "14": "0x23-V14-Data-Protection.md",
+    "16": "0x25-V16-Security-Logging-and-Error-Handling.md",
     "6": "0x15-V6-Authentication.md",
 }
 

@@ -1,4 +1,5 @@
-"""A throwaway manual flow for the flow checks: two `log` operations, the first resolving to the second."""
+"""Throwaway flows for the flow checks: a manual one (two `log` operations, the first resolving to the second) and a
+webhook one whose only operation, a condition, rejects."""
 
 from __future__ import annotations
 
@@ -18,35 +19,64 @@ class Flow:
 
 
 @contextmanager
-def manual_flow(admin: Admin, cast: Cast) -> Iterator[Flow]:
-    """An active flow with a manual trigger on the cast's collection, recording its runs in the activity log
-    (accountability `all`); deleted after."""
+def throwaway_flow(admin: Admin, cast: Cast, trigger: str, options: dict[str, object]) -> Iterator[str]:
+    """An active flow recording its runs in the activity log (accountability `all`): its id; deleted after."""
     flow = admin.call(
         "POST",
         "/flows",
-        action="create a manual flow",
+        action=f"create a {trigger} flow",
         json={
             "name": f"conformance {cast.run_tag}",
             "status": "active",
-            "trigger": "manual",
+            "trigger": trigger,
             "accountability": "all",
-            "options": {"collections": [cast.collection], "requireConfirmation": False},
+            "options": options,
         },
     )
     try:
-        second = admin.call("POST", "/operations", action="create an operation", json=_log(flow["id"], "second", 2))
-        first = admin.call(
-            "POST", "/operations", action="create an operation", json=_log(flow["id"], "first", 1, second["id"])
-        )
-        admin.call(
-            "PATCH",
-            f"/flows/{flow['id']}",
-            action="start the flow at its first operation",
-            json={"operation": first["id"]},
-        )
-        yield Flow(str(flow["id"]), str(first["id"]), str(second["id"]))
+        yield str(flow["id"])
     finally:
-        admin.call("DELETE", f"/flows/{flow['id']}", action="delete the manual flow")
+        admin.call("DELETE", f"/flows/{flow['id']}", action=f"delete the {trigger} flow")
+
+
+@contextmanager
+def manual_flow(admin: Admin, cast: Cast) -> Iterator[Flow]:
+    """A flow with a manual trigger on the cast's collection."""
+    options = {"collections": [cast.collection], "requireConfirmation": False}
+    with throwaway_flow(admin, cast, "manual", options) as flow:
+        second = admin.call("POST", "/operations", action="create an operation", json=_log(flow, "second", 2))
+        first = admin.call(
+            "POST", "/operations", action="create an operation", json=_log(flow, "first", 1, second["id"])
+        )
+        start(admin, flow, first["id"])
+        yield Flow(flow, str(first["id"]), str(second["id"]))
+
+
+@contextmanager
+def rejecting_webhook(admin: Admin, cast: Cast) -> Iterator[str]:
+    """A synchronous GET webhook flow answering "data of the last operation", whose condition rejects any call
+    without ?x=never: a failure whose answer must hold the error only."""
+    with throwaway_flow(admin, cast, "webhook", {"method": "GET", "async": False, "return": "$last"}) as flow:
+        condition = admin.call(
+            "POST",
+            "/operations",
+            action="create a condition",
+            json={
+                "flow": flow,
+                "key": "condition",
+                "name": "condition",
+                "type": "condition",
+                "position_x": 19,
+                "position_y": 1,
+                "options": {"filter": {"$trigger": {"query": {"x": {"_eq": "never"}}}}},
+            },
+        )
+        start(admin, flow, condition["id"])
+        yield flow
+
+
+def start(admin: Admin, flow: str, operation: str) -> None:
+    admin.call("PATCH", f"/flows/{flow}", action="start the flow at its first operation", json={"operation": operation})
 
 
 def _log(flow: str, key: str, position: int, resolve: str | None = None) -> dict[str, object]:

@@ -1197,7 +1197,7 @@ class FileWrittenBeforeAuth(Described):
 
 class FlowTriggerAsService(Described):
     name = "flow-trigger-as-service"
-    behaviour = "Flows run only for those allowed"
+    behaviour = "Flows keep callers' rights and secrets"
     description = "a gateway forwards anonymous /flows/trigger/ calls with a service account (the admin) for webhooks"
     expected = frozenset({"FLOW-TRIGGER-NEEDS-AUTH"})
 
@@ -1231,7 +1231,45 @@ class ServerInfoCachedFromAdmin(Described):
         return as_admin(request, upstream) if request.path == "/server/info" and request.is_anonymous else request
 
 
-MUTANTS += [FileWrittenBeforeAuth, FlowTriggerAsService, OpenapiVersionExposed, ServerInfoCachedFromAdmin]
+class WebhookErrorWithContext(Described):
+    name = "webhook-error-with-context"
+    behaviour = "Flows keep callers' rights and secrets"
+    description = (
+        "an error hook answers a failed webhook flow with the flow's context, the caller's headers included "
+        "(as Directus 9.12 to 11.4 did)"
+    )
+    expected = frozenset({"FLOW-WEBHOOK-ERROR-HOLDS-NO-CONTEXT"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if not request.path.startswith("/flows/trigger/") or "FAILED_VALIDATION" not in response.text:
+            return response
+        context = {"$trigger": {"headers": dict(request.headers)}, "$accountability": {}, "$env": {}}
+        return respond(200, {**context, "$last": response.json()})
+
+
+class ForwardedAuthorization(Described):
+    name = "forwarded-authorization-header"
+    behaviour = "Flows keep callers' rights and secrets"
+    description = (
+        "a gateway passes the caller's credential on as X-Forwarded-Authorization too (as Google's API Gateway "
+        "does), which Directus's log redaction does not know"
+    )
+    expected = frozenset({"FLOW-LOG-REDACTS-CREDENTIALS"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.header("authorization"):
+            request.set_header("X-Forwarded-Authorization", request.header("authorization"))
+        return request
+
+
+MUTANTS += [
+    FileWrittenBeforeAuth,
+    FlowTriggerAsService,
+    OpenapiVersionExposed,
+    ServerInfoCachedFromAdmin,
+    WebhookErrorWithContext,
+    ForwardedAuthorization,
+]
 
 
 STOCK_FINDINGS: dict[str, str] = {
