@@ -15,7 +15,16 @@ from conformance.needs import Need, Requirement
 from conformance.run import Run
 from conformance.versions import Feature
 
-__all__ = ["GRAPHQL_OFF", "NOT_EMBEDDED", "NO_PERSONA", "PASSWORD_LOGIN_OFF", "READONLY", "needs_of", "why_not"]
+__all__ = [
+    "GRAPHQL_OFF",
+    "NOT_EMBEDDED",
+    "NO_PERSONA",
+    "NO_SSO_REDIRECT",
+    "PASSWORD_LOGIN_OFF",
+    "READONLY",
+    "needs_of",
+    "why_not",
+]
 
 READONLY = "not applied in the read-only profile: needs the seeded cast (users and a collection the run creates)"
 NO_PERSONA = (
@@ -26,6 +35,7 @@ PASSWORD_LOGIN_OFF = (
     "password login is disabled on the target (GET /auth answers disableDefault: true, AUTH_DISABLE_DEFAULT): "
     "this check logs in with an email and a password"
 )
+NO_SSO_REDIRECT = "the target has no OAuth2 or OpenID login provider (GET /auth lists none): an SSO check"
 NOT_EMBEDDED = (
     "runs only on a throwaway embedded target (--embedded-target): its probe has effects beyond the target, or "
     "breaks it"
@@ -68,6 +78,8 @@ def why_not(
         return PASSWORD_LOGIN_OFF
     if Need.GRAPHQL in needs and facts().graphql is False:
         return GRAPHQL_OFF
+    if Need.SSO_REDIRECT in needs and facts().redirecting_provider is None:
+        return NO_SSO_REDIRECT
     if run.readonly:
         return None  # the version is unknown without the admin's facts: every feature is taken as present
     features = [need for need in needs if isinstance(need, Feature)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
@@ -40,6 +40,9 @@ class CookieNames:
     source: str = "Directus's defaults"
 
 
+REDIRECTING_DRIVERS = ("oauth2", "openid")
+
+
 @dataclass(frozen=True)
 class TargetFacts:
     password_login: bool
@@ -50,6 +53,12 @@ class TargetFacts:
     websockets: bool | None = None
     database: str | None = None
     licence: str | None = None  # 12.x: its tier and whether it entitles filter rules; "none" before 12
+    sso_providers: dict[str, str] = field(default_factory=dict)  # GET /auth: name → driver (oauth2, openid, saml…)
+
+    @property
+    def redirecting_provider(self) -> str | None:
+        """An OAuth2 or OpenID provider, whose login starts with a redirect to the IdP (None when there is none)."""
+        return next((name for name, driver in self.sso_providers.items() if driver in REDIRECTING_DRIVERS), None)
 
     def lines(self) -> list[str]:
         """One line per fact, as the run prints them first."""
@@ -61,6 +70,8 @@ class TargetFacts:
             f"GraphQL: {known[self.graphql]}; WebSockets: {known[self.websockets]}",
             f"database: {self.database or 'unknown (needs the admin)'}",
             f"licence: {self.licence or 'unknown (needs the admin)'}",
+            "SSO providers: "
+            + (", ".join(f"{name} ({driver})" for name, driver in self.sso_providers.items()) or "none"),
         ]
 
     def to_json(self) -> str:
@@ -83,6 +94,7 @@ class TargetFacts:
             "websockets": str(self.websockets).lower(),
             "database": self.database or "unknown",
             "licence": self.licence or "unknown",
+            "sso_providers": ",".join(f"{name}:{driver}" for name, driver in self.sso_providers.items()) or "none",
         }
 
 
@@ -95,7 +107,9 @@ def learn(
 ) -> TargetFacts:
     """The facts of the target `client` talks to: `member` logs in to show the cookies (their sessions are ended
     again), `admin_token` reads what only an admin may (WebSockets, database); names `given` by the user win."""
-    password_login = not bool(json_body(client.request("GET", "/auth")).get("disableDefault"))
+    auth = json_body(client.request("GET", "/auth"))
+    password_login = not bool(auth.get("disableDefault"))
+    providers = {str(p.get("name")): str(p.get("driver")) for p in auth.get("data") or [] if isinstance(p, dict)}
     cookies, access_ttl, refresh_ttl = (
         CookieNames(source="Directus's defaults: no login to learn them from"),
         None,
@@ -112,7 +126,9 @@ def learn(
         database = next((key.split(":", 1)[0] for key in health if key.endswith(":responseTime")), None)
         licence = describe_licence(client.request("GET", "/license", headers=bearer(admin_token)))
     graphql = client.request("POST", "/graphql", json={"query": "{ __typename }"}).status_code == 200
-    return TargetFacts(password_login, cookies, access_ttl, refresh_ttl, graphql, websockets, database, licence)
+    return TargetFacts(
+        password_login, cookies, access_ttl, refresh_ttl, graphql, websockets, database, licence, providers
+    )
 
 
 def describe_licence(response: httpx.Response) -> str:

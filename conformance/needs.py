@@ -24,6 +24,7 @@ class Need(enum.Enum):
     CUSTOM_RULES = "filter rules such as author = $CURRENT_USER"
     PASSWORD_LOGIN = "local password login (POST /auth/login with an email and a password)"
     GRAPHQL = "the GraphQL endpoints (/graphql, /graphql/system)"
+    SSO_REDIRECT = "an OAuth2 or OpenID login provider (GET /auth lists one)"
     EMBEDDED = "a throwaway embedded target (the probe has effects beyond the target, or breaks it)"
 
 

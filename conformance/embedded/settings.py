@@ -35,6 +35,19 @@ HARNESS_OWNED = frozenset(
 told of (their wait bounds and the cookie Max-Age they compare)."""
 
 
+FAKE_SSO_PROVIDER = {
+    "AUTH_PROVIDERS": "fake",
+    "AUTH_FAKE_DRIVER": "oauth2",
+    "AUTH_FAKE_CLIENT_ID": "conformance",
+    "AUTH_FAKE_CLIENT_SECRET": "conformance",
+    "AUTH_FAKE_AUTHORIZE_URL": "http://127.0.0.1:9/authorize",
+    "AUTH_FAKE_ACCESS_URL": "http://127.0.0.1:9/token",
+    "AUTH_FAKE_PROFILE_URL": "http://127.0.0.1:9/me",
+}
+"""An OAuth2 login provider whose IdP is nowhere (a closed loopback port): Directus only writes its URL into the
+login's redirect, which is all the SSO checks follow, so they have a provider to start logins with."""
+
+
 def parse_directus_env(assignments: list[str] | None) -> tuple[tuple[str, str], ...]:
     """`KEY=VALUE` settings for the embedded server (`--directus-env`, repeatable), refused in one line when
     malformed or owned by the harness."""
@@ -145,6 +158,7 @@ class EmbeddedSettings:
                 # off by default): two thirds of the server's CPU per request go to that clone otherwise
                 "CACHE_SCHEMA_FREEZE_ENABLED": "true",
                 "RATE_LIMITER_ENABLED": "false",
+                **FAKE_SSO_PROVIDER,
                 "LOG_LEVEL": "warn",
                 "LOG_STYLE": "raw",
             }

@@ -1262,6 +1262,32 @@ class ForwardedAuthorization(Described):
         return request
 
 
+class SsoRedirectTakenOff(Described):
+    name = "sso-redirect-unchecked"
+    behaviour = "SSO login redirects"
+    description = (
+        "an SSO front door takes ?redirect= off the login request, to send the user there itself after the "
+        "callback, unchecked: Directus starts every login"
+    )
+    expected = frozenset({"SSO-FOREIGN-REDIRECT-REFUSED"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.path.startswith("/auth/login/") and request.method == "GET":
+            request.query = [(k, v) for k, v in request.query if k != "redirect"]
+        return request
+
+
+class OpenerPolicyStripped(Described):
+    name = "coop-stripped"
+    behaviour = "SSO login redirects"
+    description = "a CDN's header policy strips Cross-Origin-Opener-Policy from every answer"
+    expected = frozenset({"SSO-LOGIN-ISOLATES-OPENER"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "cross-origin-opener-policy"]
+        return with_headers(response, headers)
+
+
 MUTANTS += [
     FileWrittenBeforeAuth,
     FlowTriggerAsService,
@@ -1269,6 +1295,8 @@ MUTANTS += [
     ServerInfoCachedFromAdmin,
     WebhookErrorWithContext,
     ForwardedAuthorization,
+    SsoRedirectTakenOff,
+    OpenerPolicyStripped,
 ]
 
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from conformance.admin import Facts
-from conformance.applicability import GRAPHQL_OFF, NO_PERSONA, NOT_EMBEDDED, PASSWORD_LOGIN_OFF, READONLY, why_not
+from conformance.applicability import (
+    GRAPHQL_OFF,
+    NO_PERSONA,
+    NO_SSO_REDIRECT,
+    NOT_EMBEDDED,
+    PASSWORD_LOGIN_OFF,
+    READONLY,
+    why_not,
+)
 from conformance.cast import Cast
 from conformance.config import Target
 from conformance.facts import CookieNames, TargetFacts
@@ -82,3 +91,12 @@ def test_a_probe_with_effects_beyond_the_target_runs_only_on_an_embedded_one() -
     assert why_not([Need.EMBEDDED], ["directus"], FULL, never, login_on) == NOT_EMBEDDED
     embedded = replace(FULL, target=Target("http://127.0.0.1:8055", embedded=True))
     assert why_not([Need.EMBEDDED], ["directus"], embedded, never, login_on) is None
+
+
+def test_an_sso_check_needs_an_oauth2_or_openid_provider() -> None:
+    def with_providers(**providers: str) -> Callable[[], TargetFacts]:
+        return lambda: TargetFacts(password_login=True, cookies=CookieNames(), sso_providers=providers)
+
+    assert why_not([Need.SSO_REDIRECT], ["directus"], FULL, never, login_on) == NO_SSO_REDIRECT
+    assert why_not([Need.SSO_REDIRECT], ["directus"], FULL, never, with_providers(corp="saml")) == NO_SSO_REDIRECT
+    assert why_not([Need.SSO_REDIRECT], ["directus"], FULL, never, with_providers(corp="openid")) is None

@@ -1,0 +1,85 @@
+"""SSO login starts only toward allowed places: `GET /auth/login/<provider>?redirect=` refuses a foreign redirect,
+however it is spelt, and the login page keeps cross-origin openers out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from conformance.checks.api import DirectusClient, Need, check, expect, require
+from conformance.facts import TargetFacts
+
+BEHAVIOUR = "SSO login redirects"
+NEEDS = (Need.SSO_REDIRECT,)
+FOREIGN = "evil.example"
+REDIRECTS = [
+    "https://evil.example/",
+    "//evil.example/",
+    "/\\evil.example/",
+    "\\\\evil.example",
+    "http:/\\evil.example",
+    "https:evil.example",
+    "{origin}@evil.example/",
+    "{origin}.evil.example/",
+    "https://evil.example#@{host}",
+]
+"""A foreign place, plainly and in the spellings URL parsers disagree on (GHSA-cf45-hxwj-4cfj's battery)."""
+
+
+OWN_PAGE = "/admin/content"
+"""A page of the target itself, relative (so it holds whatever PUBLIC_URL says): a redirect every login accepts."""
+
+
+def start_login(directus: DirectusClient, facts: TargetFacts, redirect: str | None = None) -> httpx.Response:
+    """The first step of an SSO login with the target's first OAuth2/OpenID provider (never followed)."""
+    params = {"redirect": redirect} if redirect is not None else {}
+    return directus.request("GET", f"/auth/login/{facts.redirecting_provider}", params=params)
+
+
+@check(
+    "SSO-FOREIGN-REDIRECT-REFUSED",
+    level="MUST",
+    needs=NEEDS,
+    refs=(
+        "GHSA-fr3w-2p22-6w7p",
+        "CVE-2024-28239",
+        "GHSA-cf45-hxwj-4cfj",
+        "CVE-2026-35410",
+        "/configuration/auth#sso",
+        "v5.0.0-10.4.1",
+    ),
+    title="An SSO login asked to redirect to a foreign origin after sign-in is refused (4xx), not started",
+)
+@pytest.mark.parametrize("redirect", REDIRECTS)
+def test_foreign_redirect_is_refused(directus: DirectusClient, target_facts: TargetFacts, redirect: str) -> None:
+    own = urlsplit(directus.base_url)
+    require(
+        start_login(directus, target_facts, OWN_PAGE).is_redirect,
+        f"the login starts (a redirect to the IdP) when asked to come back to the target itself ({OWN_PAGE})",
+    )
+    foreign = redirect.format(origin=f"{own.scheme}://{own.netloc}", host=own.netloc)
+    response = start_login(directus, target_facts, foreign)
+    expect(
+        400 <= response.status_code < 500,
+        f"a refusal (4xx) of the redirect {foreign!r}: it leads to {FOREIGN} after sign-in",
+        response,
+    )
+
+
+@check(
+    "SSO-LOGIN-ISOLATES-OPENER",
+    level="MUST",
+    needs=NEEDS,
+    refs=("GHSA-8m32-p958-jg99", "CVE-2026-35408", "v5.0.0-3.4.8"),
+    title="The SSO login answer carries a Cross-Origin-Opener-Policy that isolates it from a cross-origin opener",
+)
+def test_sso_login_isolates_its_opener(directus: DirectusClient, target_facts: TargetFacts) -> None:
+    response = start_login(directus, target_facts)
+    policy = response.headers.get("cross-origin-opener-policy", "")
+    expect(
+        policy.split(";")[0].strip() in ("same-origin", "same-origin-allow-popups", "noopener-allow-popups"),
+        f"Cross-Origin-Opener-Policy: same-origin or same-origin-allow-popups (it is {policy or 'absent'})",
+        response,
+    )
