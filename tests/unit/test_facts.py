@@ -21,6 +21,7 @@ FACTS = TargetFacts(
     websockets=False,
     database="pg",
     licence="Core (active), custom permission rules: off",
+    sso_providers={"corp": "openid", "okta": "saml"},
 )
 
 
@@ -36,8 +37,11 @@ def test_facts_are_printed_one_line_each_and_reported() -> None:
         "GraphQL: yes; WebSockets: no",
         "database: pg",
         "licence: Core (active), custom permission rules: off",
+        "SSO providers: corp (openid), okta (saml)",
     ]
     assert FACTS.properties()["session_cookie"] == "acme_session"
+    assert FACTS.properties()["sso_providers"] == "corp:openid,okta:saml"
+    assert FACTS.redirecting_provider == "corp"
 
 
 def test_settings_of_the_users_reach_the_embedded_servers_environment(tmp_path: Path) -> None:
