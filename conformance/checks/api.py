@@ -41,6 +41,7 @@ from conformance.client import (
 )
 from conformance.config import Target
 from conformance.evidence import RecordProperty, expect, expect_status, fail, received, require, require_status
+from conformance.facts import TargetFacts
 from conformance.needs import Need, needs
 from conformance.profiles import Profile, examples
 from conformance.redaction import register_secret
@@ -82,6 +83,7 @@ __all__ = [
     "Profile",
     "RecordProperty",
     "Target",
+    "TargetFacts",
     "access_token",
     "bearer",
     "check",

@@ -14,11 +14,13 @@ from conformance.checks.api import (
     SESSION_MODE,
     Cast,
     DirectusClient,
+    Loader,
     Login,
     Members,
     Mode,
     Need,
     Persona,
+    TargetFacts,
     check,
     expect,
     expect_status,
@@ -127,6 +129,28 @@ def test_wrong_password_and_unknown_email_look_alike(directus: DirectusClient, c
     unknown_email = directus.login(f"nobody+{cast.run_tag}@example.com", secrets.token_urlsafe(12)).response
     expect_status(wrong_password, 401, "INVALID_CREDENTIALS", why="a wrong password")
     expect_status(unknown_email, 401, "INVALID_CREDENTIALS", why="an unknown email, answered like a wrong password")
+
+
+@check(
+    "LOGIN-SSO-USER-NO-ENUMERATION",
+    level="MUST",
+    needs=(Need.SSO_REDIRECT,),
+    refs=(LOCAL_DRIVER, "GHSA-jgf4-vwc3-r46v", "CVE-2024-39896", "v5.0.0-6.3.8"),
+    title="A password login for a user of an SSO provider is refused like one for an unknown email (401 "
+    "INVALID_CREDENTIALS): it does not tell that the account exists elsewhere",
+)
+def test_sso_user_looks_like_an_unknown_email(
+    directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader, target_facts: TargetFacts
+) -> None:
+    user = throwaway()
+    loader.admin.call(
+        "PATCH",
+        f"/users/{user.id}",
+        action="move a throwaway user to the SSO provider",
+        json={"provider": target_facts.redirecting_provider, "external_identifier": user.email},
+    )
+    response = directus.login(user.email, secrets.token_urlsafe(12)).response
+    expect_status(response, 401, "INVALID_CREDENTIALS", why="a password login for an SSO user")
 
 
 INVALID_PAYLOADS: dict[str, dict[str, Any]] = {

@@ -8,8 +8,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from conformance.checks.api import DirectusClient, Need, check, expect, require
-from conformance.facts import TargetFacts
+from conformance.checks.api import DirectusClient, Need, TargetFacts, check, expect, require
 
 BEHAVIOUR = "SSO login redirects"
 NEEDS = (Need.SSO_REDIRECT,)

@@ -1288,6 +1288,40 @@ class OpenerPolicyStripped(Described):
         return with_headers(response, headers)
 
 
+class SsoUserEnumeration(Described):
+    name = "sso-user-enumeration"
+    behaviour = "Login"
+    description = (
+        "a password login for a user of an SSO provider answers 401 INVALID_PROVIDER (as Directus 9.11 to 10.12 "
+        "did), telling which emails have an account"
+    )
+    expected = frozenset({"LOGIN-SSO-USER-NO-ENUMERATION"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        body = request.json()
+        if request.path == "/auth/login" and response.status_code == 401 and isinstance(body, dict):
+            found = upstream.admin(
+                "GET", "/users", params={"filter[email][_eq]": str(body.get("email")), "fields": "provider"}
+            ).json()["data"]
+            if found and found[0]["provider"] != "default":
+                return error(401, "INVALID_PROVIDER")
+        return response
+
+
+class CorsReflectsAnyOrigin(Described):
+    name = "cors-reflects-any-origin"
+    behaviour = "Cross-origin access"
+    description = "CORS_ORIGIN=true with credentials (Directus's default before 9.7): any Origin is reflected"
+    expected = frozenset({"CORS-NO-FOREIGN-CREDENTIALS"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        origin = request.header("origin")
+        if not origin:
+            return response
+        granted = [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true")]
+        return with_headers(response, [*response.headers.multi_items(), *granted])
+
+
 MUTANTS += [
     FileWrittenBeforeAuth,
     FlowTriggerAsService,
@@ -1297,6 +1331,8 @@ MUTANTS += [
     ForwardedAuthorization,
     SsoRedirectTakenOff,
     OpenerPolicyStripped,
+    CorsReflectsAnyOrigin,
+    SsoUserEnumeration,
 ]
 
 
