@@ -47,7 +47,7 @@ OLDEST_VERSION = "10.0.0"
 RESOLVE_TIMEOUT_S = 600
 EXACT_RELEASE = re.compile(r"\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?")
 SHIMS = ("isolated-vm", "sqlite3")
-PREBUILT = {"argon2": ("0.31.0", "0.40.3"), "sharp": ("0.33.0", "0.33.5")}
+PREBUILT = {"argon2": ("0.40.0", "0.40.3"), "sharp": ("0.33.0", "0.33.5")}
 """Native modules that older releases (before the pins) take in versions that fetch their binaries from GitHub in an
 install script, which neither runs here nor could reach GitHub: package → (the first release that ships its
 binaries in npm packages, the release put in its place). The API Directus calls (argon2.hash/verify, sharp's

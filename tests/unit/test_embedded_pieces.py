@@ -68,6 +68,8 @@ def test_native_modules_that_download_their_binaries_are_replaced_by_ones_that_s
         }
     }
     assert needing_prebuilt(lockfile) == ["argon2", "sharp"]
+    # 0.31 still fetched its binary with node-pre-gyp (Directus 10.9.3 has 0.31.2): only 0.40 ships them
+    assert needing_prebuilt({"packages": {"node_modules/argon2": {"version": "0.31.2"}}}) == ["argon2"]
     pins = json.loads((lockfile_dir(DEFAULT_VERSION, Path("/nonexistent")) / "package-lock.json").read_text())
     assert needing_prebuilt(pins) == []
     manifest = with_prebuilt(package_manifest("10.0.0"), ["argon2"])
