@@ -34,6 +34,8 @@ http {{
   client_body_temp_path {dir}/body; proxy_temp_path {dir}/proxy; fastcgi_temp_path {dir}/fastcgi;
   uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
   client_max_body_size 64m;
+  # nothing on disk: nginx's workers (nobody, when started as root) may not write to the run's private directory
+  client_body_buffer_size 64m; proxy_max_temp_file_size 0;
   server {{
     listen 127.0.0.1:{port} ssl;
     ssl_certificate {dir}/server.crt;

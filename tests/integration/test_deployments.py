@@ -68,11 +68,21 @@ refresh token with one letter in another case is accepted (sessions are looked u
 and some generated bodies make /auth/refresh and /auth/logout answer 500. Each a failed check with its evidence."""
 
 
+POSTGRES_DEFECTS = {"OAS-NO-5XX[GET /items/{collection}/{id}]"}
+"""What Directus 11.17.4 gets wrong on PostgreSQL, when the OpenAPI suite happens to generate such an id: an item id
+beyond the integer column's range (`GET /items/…/-44895409492`) is answered 500 INTERNAL_SERVER_ERROR (PostgreSQL's
+"out of range for type integer"; an admin even gets the SQL in the message) where SQLite answers 403."""
+
+
 def test_on_postgresql_every_check_holds_and_the_database_goes_with_the_run(tmp_path: Path) -> None:
     done, matrix = run_embedded(tmp_path, "--database", "postgres")
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    results = matrix["results"]["embedded"]
+    failing = {instance for instance, r in results.items() if r["status"] in ("failed", "error")}
+    assert failing <= POSTGRES_DEFECTS, failing
+    assert done.returncode == (1 if failing else 0), done.stdout[-3000:] + done.stderr[-2000:]
     assert "directus target: database: pg" in done.stdout and matrix["targets"][0]["database"] == "pg"
-    assert holds_but_for_known_advisories(matrix)
+    assert statuses(matrix) - {"failed"} == {"passed", "warning", "waived"}
+    assert waived_checks(matrix) == KNOWN_ADVISORY_CHECKS
     assert no_server_left("postgres")
 
 
