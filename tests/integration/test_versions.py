@@ -103,9 +103,10 @@ OLDEST = "10.0.0"
 """A release without a committed lockfile, and the oldest the launcher installs: its lockfile is resolved from the
 registry on first use, with argon2 and sharp replaced (see lockfiles.PREBUILT)."""
 SUSPENDED_LOGIN, GRAPHQL_COOKIE_LOGIN = "USERSTATE-SUSPENDED-LOGIN-401", "GQL-LOGIN[cookie]"
-"""What 10.0.0 gets wrong beyond its published advisories, on every database: a suspended user's right password is answered 401 USER_SUSPENDED, not
-INVALID_CREDENTIALS, so a login tells whether an account is suspended; and GraphQL's auth_login in cookie mode also
-returns the refresh token in the body, where page scripts read what the HttpOnly cookie hides."""
+"""What 10.0.0 gets wrong beyond its published advisories, on every database: a suspended user's right password is
+answered 401 USER_SUSPENDED, not INVALID_CREDENTIALS, so a login tells whether an account is suspended; and
+GraphQL's auth_login in cookie mode also returns the refresh token in the body, where page scripts read what the
+HttpOnly cookie hides."""
 
 
 def test_any_release_runs_on_each_database_in_one_matrix(tmp_path: Path) -> None:
