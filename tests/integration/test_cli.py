@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from conformance.embedded.known_advisories import KNOWN_ADVISORIES_FILE
 from conformance.embedded.settings import SERVE_FACTS
 from tests.integration.processes import directus_processes_on_port
 
@@ -48,8 +49,10 @@ def test_serve_prints_its_facts_first_and_answers_ping(served: dict[str, Any]) -
 
 
 def run_against(served: dict[str, Any], reports: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    """`directus-conformance run` against the served Directus, its reports in `reports`."""
+    """`directus-conformance run` against the served Directus, its reports in `reports`, its release's known
+    advisories waived (as they are for the embedded default)."""
     target = ["--base-url", served["base_url"], "--admin-token", served["admin_token"]]
+    target += ["--waivers", str(KNOWN_ADVISORIES_FILE)]
     grace = ["--session-grace-period", str(served["session_refresh_grace_period_s"])]
     command = [*CLI, "run", *target, *grace, "--reports", str(reports), *options]
     return subprocess.run(command, capture_output=True, text=True, timeout=600)

@@ -10,12 +10,15 @@ import sys
 from pathlib import Path
 
 from conformance.embedded import EmbeddedDirectus
+from conformance.embedded.known_advisories import KNOWN_ADVISORIES_FILE
 from tests.leaks import leaked
 from tests.mutants.catalogue import Logout200
 from tests.mutants.proxy import FaultProxy, Upstream
 
 CLI = [sys.executable, "-m", "conformance.cli", "run"]
 SUBSET = ["--", "-k", "logout or anonymous"]  # a quick slice of the suite: these tests are about the reports
+"""Every run here waives the known advisories of the embedded release (as the embedded default does) unless it gives
+waivers of its own."""
 
 
 def run(
@@ -30,6 +33,7 @@ def run(
         str(reports),
         "--session-grace-period",
         str(server.settings.session_refresh_grace_period_s),
+        *(() if "--waivers" in arguments else ("--waivers", str(KNOWN_ADVISORIES_FILE))),
         *arguments,
         *subset,
     ]
@@ -82,7 +86,8 @@ def test_waivers_are_strict_and_baselines_find_regressions(embedded: EmbeddedDir
         assert "regression: `LOGOUT-204[json]`" in summary
 
         waivers = tmp_path / "waivers.yaml"
-        waivers.write_text("- check: LOGOUT-204\n  reason: the gateway answers 200\n")
+        known = KNOWN_ADVISORIES_FILE.read_text()
+        waivers.write_text(known + "- check: LOGOUT-204\n  reason: the gateway answers 200\n")
         waived = run(embedded, tmp_path / "waived", "--waivers", str(waivers), base_url=proxy.base_url)
         assert waived.returncode == 0, waived.stdout[-2000:]
         assert statuses(tmp_path / "waived")["LOGOUT-204[cookie]"] == "waived"
