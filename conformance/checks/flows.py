@@ -1,9 +1,9 @@
-"""Throwaway flows for the flow checks: a manual one (two `log` operations, the first resolving to the second) and a
-webhook one whose only operation, a condition, rejects."""
+"""Throwaway flows for the flow checks: a manual one (two `log` operations, the first resolving to the second) and
+webhooks of one operation (a rejecting condition, a log of the request's headers)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -52,26 +52,26 @@ def manual_flow(admin: Admin, cast: Cast) -> Iterator[Flow]:
         yield Flow(flow, str(first["id"]), str(second["id"]))
 
 
+REJECTING_CONDITION: Mapping[str, object] = {
+    "type": "condition",
+    "options": {"filter": {"$trigger": {"query": {"x": {"_eq": "never"}}}}},
+}
+"""A condition that rejects any call without ?x=never: a failure whose answer must hold the error only."""
+LOG_OF_HEADERS: Mapping[str, object] = {"type": "log", "options": {"message": "{{$trigger.headers}}"}}
+"""A "Log to Console" of the request's headers: what it logs (and its run's revision keeps) must be redacted."""
+
+
 @contextmanager
-def rejecting_webhook(admin: Admin, cast: Cast) -> Iterator[str]:
-    """A synchronous GET webhook flow answering "data of the last operation", whose condition rejects any call
-    without ?x=never: a failure whose answer must hold the error only."""
+def webhook(admin: Admin, cast: Cast, operation: Mapping[str, object]) -> Iterator[str]:
+    """A synchronous GET webhook flow answering "data of the last operation", with one operation."""
     with throwaway_flow(admin, cast, "webhook", {"method": "GET", "async": False, "return": "$last"}) as flow:
-        condition = admin.call(
+        first = admin.call(
             "POST",
             "/operations",
-            action="create a condition",
-            json={
-                "flow": flow,
-                "key": "condition",
-                "name": "condition",
-                "type": "condition",
-                "position_x": 19,
-                "position_y": 1,
-                "options": {"filter": {"$trigger": {"query": {"x": {"_eq": "never"}}}}},
-            },
+            action="create the webhook's operation",
+            json={"flow": flow, "key": "only", "name": "only", "position_x": 19, "position_y": 1, **operation},
         )
-        start(admin, flow, condition["id"])
+        start(admin, flow, first["id"])
         yield flow
 
 

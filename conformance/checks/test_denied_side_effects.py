@@ -84,7 +84,9 @@ def test_refused_file_upload_keeps_bytes(directus: DirectusClient, cast: Cast, l
             "PATCH",
             f"/files/{file}",
             headers=headers_of(caller, cast),
-            data={"filename_disk": disk, "filename_download": disk},
+            # the advisory's payload: before 11.9.3 the stream went to "temp_" + filename_disk before any permission
+            # check, and "temp_../../<disk>" is the file itself
+            data={"filename_disk": f"../../{disk}", "filename_download": disk},
             files={"file": (disk, marker, "text/plain")},
         )
         expect_status(response, (401, 403), why=f"an {caller} multipart upload over the admin's file")

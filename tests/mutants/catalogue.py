@@ -1269,7 +1269,7 @@ class SsoRedirectTakenOff(Described):
         "an SSO front door takes ?redirect= off the login request, to send the user there itself after the "
         "callback, unchecked: Directus starts every login"
     )
-    expected = frozenset({"SSO-FOREIGN-REDIRECT-REFUSED"})
+    expected = frozenset({"SSO-FOREIGN-REDIRECT-REFUSED", "SSO-REDIRECT-SPELLINGS-REFUSED"})
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         if request.path.startswith("/auth/login/") and request.method == "GET":
