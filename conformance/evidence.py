@@ -40,8 +40,13 @@ def describe_request(request: httpx.Request) -> str:
     lines = [f"{request.method} {redact_text(str(request.url))}"]
     headers = [(k, v) for k, v in request.headers.items() if k.lower() in SHOWN_REQUEST_HEADERS]
     lines += [f"  {name}: {value}" for name, value in redact_headers(headers)]
-    if request.content:
-        lines.append(f"  body: {redact_body(request.content)}")
+    try:
+        content = request.content
+    except httpx.RequestNotRead:  # a streamed body (a multipart upload): httpx keeps no copy of it
+        lines.append(f"  body: (streamed, {request.headers.get('content-length', 'unknown')} bytes, not shown)")
+        return "\n".join(lines)
+    if content:
+        lines.append(f"  body: {redact_body(content)}")
     return "\n".join(lines)
 
 

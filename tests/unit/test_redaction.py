@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import httpx
+
+from conformance.evidence import describe_request
 from conformance.redaction import MASK, redact_body, redact_data, redact_headers, redact_text, register_secret
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6IjEyMyJ9.c2lnbmF0dXJl"
@@ -56,3 +59,10 @@ def test_bodies_are_excerpted_and_redacted() -> None:
     rendered = redact_body(body, limit=100)
     assert JWT not in rendered and rendered.endswith("…") and len(rendered) == 101
     assert redact_body(b"<html>token=abc</html>") == f"<html>token={MASK}</html>"
+
+
+def test_a_multipart_request_is_described_without_its_streamed_body() -> None:
+    upload = httpx.Request("PATCH", "http://x/files/1", data={"a": "b"}, files={"file": ("x.txt", b"secret bytes")})
+    described = describe_request(upload)
+    assert described.startswith("PATCH http://x/files/1") and "streamed" in described
+    assert "secret bytes" not in described
