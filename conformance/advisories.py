@@ -39,6 +39,7 @@ class Advisory:
     needs: str = ""  # what a proof needs beyond Directus on SQLite
     cve: str = ""
     adjacent: bool = False  # not an auth flaw itself, next to one (version disclosure, CORS): SHOULD-level checks
+    note: str = ""  # what the proofs saw that the published text does not say
 
     @property
     def url(self) -> str:

@@ -78,14 +78,22 @@ def demo_pairs() -> dict[str, Pair]:
 
 
 def cover() -> dict[str, Pair]:
-    """Per checked advisory, a vulnerable and a fixed release, taking pinned releases (installed by the other proofs
-    anyway) before the demo pair's: the highest pin in range, the lowest pin past the fix."""
+    """Per checked advisory, a vulnerable and a fixed release on the fewest installs: the highest pinned release in
+    range and the lowest past the fix (installed by the other proofs anyway), unless the recorded proofs saw that pin
+    not show it (then the demo pair's release). An advisory whose demo pair was recorded as not reproducing is left
+    to `tox -e advisories`."""
+    recorded = load_recorded()
     pairs = {}
     for advisory_id, (vulnerable, fixed) in demo_pairs().items():
         advisory = advisories()[advisory_id]
+        mine = [p for p in recorded if p.advisory == advisory_id]
+        if any(p.pair == (vulnerable, fixed) and not p.proven for p in mine):
+            continue
         in_range = [v for v in PINNED_VERSIONS if advisory.affects(v)]
-        past_fix = [v for v in PINNED_VERSIONS if not advisory.affects(v) and parse_version(v) > parse_version(fixed)]
-        pairs[advisory_id] = (in_range[-1] if in_range else vulnerable, past_fix[0] if past_fix else fixed)
+        past_fix = [v for v in PINNED_VERSIONS if not advisory.affects(v) and parse_version(v) >= parse_version(fixed)]
+        pin_fails = in_range and not any(p.vulnerable == in_range[-1] and p.on_vulnerable != FAILS for p in mine)
+        pin_passes = past_fix and not any(p.fixed == past_fix[0] and p.on_fixed != PASSES for p in mine)
+        pairs[advisory_id] = (in_range[-1] if pin_fails else vulnerable, past_fix[0] if pin_passes else fixed)
     return pairs
 
 

@@ -25,7 +25,7 @@ def state(advisory: Advisory, checks: list[str], proofs: list[Proof]) -> str:
     if demo is None or advisory.id not in demo_pairs():
         return f"checked; no installable release pair ({OLDEST_VERSION} on)"
     if proofs:
-        return "**does not reproduce as described**"
+        return "**does not reproduce as described**" + (f": {advisory.note}" if advisory.note else "")
     return "checked, not yet proven"
 
 
