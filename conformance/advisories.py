@@ -40,6 +40,7 @@ class Advisory:
     cve: str = ""
     adjacent: bool = False  # not an auth flaw itself, next to one (version disclosure, CORS): SHOULD-level checks
     note: str = ""  # what the proofs saw that the published text does not say
+    black_box: bool = True  # False: needs what a black-box run on this machine lacks (a browser, an IdP, server logs)
 
     @property
     def url(self) -> str:

@@ -19,7 +19,9 @@ def state(advisory: Advisory, checks: list[str], proofs: list[Proof]) -> str:
     if not checks:
         if demo and not (installable(demo[0]) and installable(demo[1])):
             return f"needs a release before {OLDEST_VERSION} (the launcher installs from {OLDEST_VERSION})"
-        return f"needs {advisory.needs}" if advisory.needs else f"no check yet (issue #{advisory.issue})"
+        if not advisory.black_box:
+            return f"needs {advisory.needs} (not black-box here)"
+        return f"no check yet (issue #{advisory.issue})" + (f"; needs {advisory.needs}" if advisory.needs else "")
     if any(p.proven for p in proofs):
         return "**proven**"
     if demo is None or advisory.id not in demo_pairs():
