@@ -447,7 +447,10 @@ class UpdateUnfiltered(Described):
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         if request.method == "PATCH" and POSTS_ITEM.match(request.path) and not request.is_anonymous:
-            return as_admin(request, upstream)
+            body = request.json()
+            flat = isinstance(body, dict) and not any(isinstance(v, (dict, list)) for v in body.values())
+            # the item filter only: nested writes (a new author…) keep the member's rights, or they would create users
+            return as_admin(request, upstream) if flat else request
         return request
 
 
