@@ -64,9 +64,13 @@ def json_body_or_list(response: httpx.Response) -> Any:
         return None
 
 
+def logged_for(flow: str) -> dict[str, str]:
+    """The filter on what the activity log and the revisions keep of a flow."""
+    return {"filter[collection][_eq]": "directus_flows", "filter[item][_eq]": flow}
+
+
 def runs_of(loader: Loader, flow: str) -> int:
-    filters = {"filter[collection][_eq]": "directus_flows", "filter[item][_eq]": flow, "filter[action][_eq]": "run"}
-    return len(loader.admin.get("/activity", **filters, fields="id"))
+    return len(loader.admin.get("/activity", **logged_for(flow), **{"filter[action][_eq]": "run"}, fields="id"))
 
 
 @check(
@@ -122,8 +126,7 @@ def test_flow_log_redacts_the_callers_credentials(directus: DirectusClient, cast
     headers = bearer(token) | cookie_header(directus_refresh_token=cookie)
     with webhook(loader.admin, cast, LOG_OF_HEADERS) as flow:
         response = when_live(lambda: directus.request("GET", f"/flows/trigger/{flow}", headers=headers))
-        filters = {"filter[collection][_eq]": "directus_flows", "filter[item][_eq]": flow, "limit": -1}
-        logged = json.dumps(loader.admin.get("/revisions", **filters))
+        logged = json.dumps(loader.admin.get("/revisions", **logged_for(flow), limit=-1))
         kept = [name for name, secret in (("Authorization", token), ("Cookie", cookie)) if secret in logged]
         expect(
             not kept and "$trigger" in logged,

@@ -76,7 +76,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     left = [item for item, info in checks if not run_of(config).selects(info.id, info.refs)] if checks else []
     if left:
         config.hook.pytest_deselected(items=left)
-        items[:] = [item for item in items if item not in left]
+        deselected = set(left)
+        items[:] = [item for item in items if item not in deselected]
     items[:] = running_order(items)
     for item in items:
         info = check_info(item)
