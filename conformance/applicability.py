@@ -19,6 +19,7 @@ __all__ = [
     "GRAPHQL_OFF",
     "NOT_EMBEDDED",
     "NO_PERSONA",
+    "NO_SOCKET",
     "NO_SSO_REDIRECT",
     "PASSWORD_LOGIN_OFF",
     "READONLY",
@@ -41,6 +42,11 @@ NOT_EMBEDDED = (
     "breaks it"
 )
 GRAPHQL_OFF = "the target serves no GraphQL (POST /graphql { __typename } is not answered 200): a GraphQL check"
+NO_SOCKET = (
+    "the target has no {door} (GET /server/info lists none to the admin; WEBSOCKETS_ENABLED, "
+    "WEBSOCKETS_{setting}_ENABLED): a realtime check"
+)
+NOT_HANDSHAKE = "the target's REST WebSocket authenticates in {mode} mode, not by a first auth message (handshake)"
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway"})
 LOGIN_FIXTURES = frozenset({"members", "throwaway"})
 
@@ -80,6 +86,9 @@ def why_not(
         return GRAPHQL_OFF
     if Need.SSO_REDIRECT in needs and facts().redirecting_provider is None:
         return NO_SSO_REDIRECT
+    socket_problem = _socket_problem(needs, facts)
+    if socket_problem:
+        return socket_problem
     if run.readonly:
         return None  # the version is unknown without the admin's facts: every feature is taken as present
     features = [need for need in needs if isinstance(need, Feature)]
@@ -92,4 +101,17 @@ def why_not(
             return reason
     if Need.CUSTOM_RULES in needs and seeded.custom_rules_unavailable:
         return seeded.custom_rules_unavailable
+    return None
+
+
+def _socket_problem(needs: set[Requirement], facts: Callable[[], TargetFacts]) -> str | None:
+    """Why a realtime check does not apply: the door it needs is closed (or unknown), or authenticates otherwise."""
+    if Need.SOCKET in needs or Need.SOCKET_HANDSHAKE in needs:
+        rest = facts().socket_rest
+        if rest is None:
+            return NO_SOCKET.format(door="REST WebSocket", setting="REST")
+        if Need.SOCKET_HANDSHAKE in needs and rest.authentication != "handshake":
+            return NOT_HANDSHAKE.format(mode=rest.authentication)
+    if Need.GRAPHQL_SOCKET in needs and facts().socket_graphql is None:
+        return NO_SOCKET.format(door="GraphQL WebSocket", setting="GRAPHQL")
     return None

@@ -174,6 +174,12 @@ class DirectusClient:
             base_url=self.base_url, follow_redirects=False, timeout=timeout, verify=tls_context(verify)
         )
 
+    @property
+    def verify(self) -> bool | str:
+        """How the client checks the target's TLS certificate (True, False or a CA bundle), for its WebSockets too."""
+        verify: bool | str = self._options["verify"]
+        return verify
+
     def clone(self) -> DirectusClient:
         """Another client with the same settings, for a thread of its own (the cookie jar is per client)."""
         return DirectusClient(

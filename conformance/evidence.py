@@ -8,7 +8,7 @@ sets), whose failure is an error of the check rather than a failure of the behav
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import NoReturn, TypeVar
+from typing import NoReturn, Protocol, TypeVar
 
 import httpx
 
@@ -19,6 +19,7 @@ from conformance.redaction import redact_body, redact_headers, redact_text
 from conformance.registry import current_check
 
 __all__ = [
+    "Exchange",
     "RecordProperty",
     "describe_request",
     "describe_response",
@@ -34,6 +35,15 @@ RecordProperty = Callable[[str, object], None]  # pytest's record_property: extr
 T = TypeVar("T")
 
 SHOWN_REQUEST_HEADERS = {"authorization", "cookie", "content-type"}
+
+
+class Exchange(Protocol):
+    """What a failure shows of a conversation other than one HTTP request (a WebSocket's transcript)."""
+
+    def evidence(self) -> list[str]: ...
+
+
+Seen = httpx.Response | Exchange | None
 
 
 def describe_request(request: httpx.Request) -> str:
@@ -60,13 +70,15 @@ def describe_response(response: httpx.Response) -> str:
     return "\n".join(lines)
 
 
-def render(expected: str, response: httpx.Response | None, *, precondition: bool = False) -> str:
+def render(expected: str, response: Seen, *, precondition: bool = False) -> str:
     """The standard evidence: the check, what was expected (or the precondition), what came back, the refs."""
     info = current_check.get()
     parts = [info.header() if info else "conformance check failed"]
     parts.append(f"precondition not met: {expected}" if precondition else f"expected: {expected}")
-    if response is not None:
+    if isinstance(response, httpx.Response):
         parts += [f"received: {describe_response(response)}", f"request:  {describe_request(response.request)}"]
+    elif response is not None:
+        parts += response.evidence()
     if info:
         parts.append(
             "refs:     " + ", ".join(f"{label} <{url}>" if url != label else label for label, url in info.ref_links())
@@ -75,12 +87,12 @@ def render(expected: str, response: httpx.Response | None, *, precondition: bool
     return "\n".join(parts)
 
 
-def fail(expected: str, response: httpx.Response | None = None) -> NoReturn:
+def fail(expected: str, response: Seen = None) -> NoReturn:
     """Fail the current check with the standard evidence."""
     raise CheckFailed(render(expected, response))
 
 
-def expect(condition: bool, expected: str, response: httpx.Response | None = None) -> None:
+def expect(condition: bool, expected: str, response: Seen = None) -> None:
     """`expect(ids == own, "the list holds exactly Beth's posts [1]", response)`."""
     if not condition:
         fail(expected, response)
@@ -95,7 +107,7 @@ def expect_status(
         fail(wanted + (f" ({why})" if why else ""), response)
 
 
-def require(condition: bool, precondition: str, response: httpx.Response | None = None) -> None:
+def require(condition: bool, precondition: str, response: Seen = None) -> None:
     """A precondition of the check: when it does not hold, the check is an error that names it."""
     if not condition:
         raise PreconditionFailed(render(precondition, response, precondition=True))
@@ -107,7 +119,7 @@ def require_status(response: httpx.Response, status: int | Collection[int], why:
     require(not wanted, f"{wanted} ({why})", response)
 
 
-def received(value: T | None, precondition: str, response: httpx.Response | None = None) -> T:
+def received(value: T | None, precondition: str, response: Seen = None) -> T:
     """`value` when the target gave it (a token, a cookie), else the check is an error naming what was missing."""
     if value is None:
         raise PreconditionFailed(render(precondition, response, precondition=True))

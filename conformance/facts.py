@@ -28,7 +28,7 @@ from conformance.client import (
     set_cookies,
 )
 
-__all__ = ["CookieNames", "TargetFacts", "learn"]
+__all__ = ["CookieNames", "SocketDoor", "TargetFacts", "learn"]
 
 REFRESH_TOKEN_VALUE = re.compile(r"^[A-Za-z0-9_-]{64}$")  # Directus's refresh tokens: nanoid(64)
 
@@ -44,13 +44,33 @@ REDIRECTING_DRIVERS = ("oauth2", "openid")
 
 
 @dataclass(frozen=True)
+class SocketDoor:
+    """One WebSocket endpoint as GET /server/info describes it: its path and how a socket authenticates there
+    (`handshake`: an auth message first; `strict`: a token at the upgrade; `public`: none, the public's rights)."""
+
+    path: str
+    authentication: str
+
+    @classmethod
+    def from_info(cls, entry: Any) -> SocketDoor | None:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            return None
+        return cls(entry["path"], str(entry.get("authentication")))
+
+    def line(self) -> str:
+        return f"{self.path} ({self.authentication})"
+
+
+@dataclass(frozen=True)
 class TargetFacts:
     password_login: bool
     cookies: CookieNames
     access_ttl_s: float | None = None
     refresh_ttl_s: float | None = None
     graphql: bool | None = None
-    websockets: bool | None = None
+    websockets: bool | None = None  # None: unknown (GET /server/info says it to an authenticated caller only)
+    socket_rest: SocketDoor | None = None  # the REST-style WebSocket (/websocket), when enabled
+    socket_graphql: SocketDoor | None = None  # GraphQL over WebSocket (graphql-transport-ws on /graphql)
     database: str | None = None
     licence: str | None = None  # 12.x: its tier and whether it entitles filter rules; "none" before 12
     sso_providers: dict[str, str] = field(default_factory=dict)  # GET /auth: name → driver (oauth2, openid, saml…)
@@ -67,12 +87,16 @@ class TargetFacts:
             f"password login: {'enabled' if self.password_login else 'disabled (GET /auth: disableDefault)'}",
             f"cookies: refresh {self.cookies.refresh}, session {self.cookies.session} ({self.cookies.source})",
             f"access-token TTL: {_seconds(self.access_ttl_s)}; refresh-token TTL: {_seconds(self.refresh_ttl_s)}",
-            f"GraphQL: {known[self.graphql]}; WebSockets: {known[self.websockets]}",
+            f"GraphQL: {known[self.graphql]}; WebSockets: {known[self.websockets]}"
+            + "".join(f", {kind} {door.line()}" for kind, door in self._doors() if door),
             f"database: {self.database or 'unknown (needs the admin)'}",
             f"licence: {self.licence or 'unknown (needs the admin)'}",
             "SSO providers: "
             + (", ".join(f"{name} ({driver})" for name, driver in self.sso_providers.items()) or "none"),
         ]
+
+    def _doors(self) -> tuple[tuple[str, SocketDoor | None], ...]:
+        return (("REST", self.socket_rest), ("GraphQL", self.socket_graphql))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -80,7 +104,8 @@ class TargetFacts:
     @classmethod
     def from_json(cls, text: str) -> TargetFacts:
         data = json.loads(text)
-        return cls(**{**data, "cookies": CookieNames(**data["cookies"])})
+        doors = {key: SocketDoor(**data[key]) if data.get(key) else None for key in ("socket_rest", "socket_graphql")}
+        return cls(**{**data, **doors, "cookies": CookieNames(**data["cookies"])})
 
     def properties(self) -> dict[str, str]:
         """For environment.properties and matrix.json's target row."""
@@ -92,6 +117,7 @@ class TargetFacts:
             "refresh_ttl_s": _seconds(self.refresh_ttl_s),
             "graphql": str(self.graphql).lower(),
             "websockets": str(self.websockets).lower(),
+            **{f"websocket_{kind.lower()}": door.line() if door else "none" for kind, door in self._doors()},
             "database": self.database or "unknown",
             "licence": self.licence or "unknown",
             "sso_providers": ",".join(f"{name}:{driver}" for name, driver in self.sso_providers.items()) or "none",
@@ -118,16 +144,31 @@ def learn(
     if password_login and member is not None:
         cookies, access_ttl, refresh_ttl = _learn_cookies(client, member)
     cookies = given or cookies
-    websockets = database = licence = None
+    websockets = database = licence = socket_rest = socket_graphql = None
     if admin_token:
         info = json_body(client.request("GET", "/server/info", headers=bearer(admin_token))).get("data") or {}
         websockets = bool(info.get("websocket")) if "websocket" in info else None
+        doors = info.get("websocket") or {}
+        socket_rest, socket_graphql = (
+            SocketDoor.from_info(doors.get("rest")),
+            SocketDoor.from_info(doors.get("graphql")),
+        )
         health = json_body(client.request("GET", "/server/health", headers=bearer(admin_token))).get("checks") or {}
         database = next((key.split(":", 1)[0] for key in health if key.endswith(":responseTime")), None)
         licence = describe_licence(client.request("GET", "/license", headers=bearer(admin_token)))
     graphql = client.request("POST", "/graphql", json={"query": "{ __typename }"}).status_code == 200
     return TargetFacts(
-        password_login, cookies, access_ttl, refresh_ttl, graphql, websockets, database, licence, providers
+        password_login,
+        cookies,
+        access_ttl,
+        refresh_ttl,
+        graphql,
+        websockets,
+        socket_rest,
+        socket_graphql,
+        database,
+        licence,
+        providers,
     )
 
 

@@ -24,6 +24,9 @@ class Need(enum.Enum):
     CUSTOM_RULES = "filter rules such as author = $CURRENT_USER"
     PASSWORD_LOGIN = "local password login (POST /auth/login with an email and a password)"
     GRAPHQL = "the GraphQL endpoints (/graphql, /graphql/system)"
+    SOCKET = "Directus's REST-style WebSocket (WEBSOCKETS_ENABLED; GET /server/info lists websocket.rest)"
+    SOCKET_HANDSHAKE = "a WebSocket that authenticates by its first message (WEBSOCKETS_REST_AUTH=handshake)"
+    GRAPHQL_SOCKET = "GraphQL over WebSocket (WEBSOCKETS_GRAPHQL_ENABLED; GET /server/info lists websocket.graphql)"
     SSO_REDIRECT = "an OAuth2 or OpenID login provider (GET /auth lists one)"
     EMBEDDED = "a throwaway embedded target (the probe has effects beyond the target, or breaks it)"
 

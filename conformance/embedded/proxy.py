@@ -36,21 +36,17 @@ http {{
   client_max_body_size 64m;
   # nothing on disk: nginx's workers (nobody, when started as root) may not write to the run's private directory
   client_body_buffer_size 64m; proxy_max_temp_file_size 0;
+  map $http_upgrade $connection_upgrade {{ default upgrade; '' ''; }}
   server {{
     listen 127.0.0.1:{port} ssl;
     ssl_certificate {dir}/server.crt;
     ssl_certificate_key {dir}/server.key;
-    location {sub_path}/websocket {{
-      proxy_pass http://127.0.0.1:{upstream}/websocket;
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection "upgrade";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    }}
     location {sub_path}/ {{
       proxy_pass http://127.0.0.1:{upstream}/;
       proxy_http_version 1.1;
+      # WebSockets on any path (/websocket, and GraphQL's on /graphql), plain requests as before
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;

@@ -48,6 +48,14 @@ FAKE_SSO_PROVIDER = {
 login's redirect, which is all the SSO checks follow, so they have a provider to start logins with."""
 
 
+REALTIME = {
+    "WEBSOCKETS_ENABLED": "true",
+    "WEBSOCKETS_REST_AUTH_TIMEOUT": "3",
+    "WEBSOCKETS_GRAPHQL_AUTH_TIMEOUT": "3",
+}
+"""Directus's WebSockets, off by default, on for the embedded target so that the realtime checks have doors."""
+
+
 def parse_directus_env(assignments: list[str] | None) -> tuple[tuple[str, str], ...]:
     """`KEY=VALUE` settings for the embedded server (`--directus-env`, repeatable), refused in one line when
     malformed or owned by the harness."""
@@ -158,6 +166,10 @@ class EmbeddedSettings:
                 # off by default): two thirds of the server's CPU per request go to that clone otherwise
                 "CACHE_SCHEMA_FREEZE_ENABLED": "true",
                 "RATE_LIMITER_ENABLED": "false",
+                # both realtime doors (REST-style /websocket, GraphQL on /graphql), handshake mode as by default; a
+                # socket that has not authenticated (or re-authenticated after its token expired) is closed after
+                # 3 s instead of 10, which bounds the expiry checks' wait
+                **REALTIME,
                 **FAKE_SSO_PROVIDER,
                 "LOG_LEVEL": "warn",
                 "LOG_STYLE": "raw",

@@ -1344,6 +1344,8 @@ STOCK_FINDINGS: dict[str, str] = {
     "LOGOUT-ENDS-ACCESS-TOKEN": "json access JWTs are stateless and stay valid until exp (documented)",
     "COOKIE-SECURE": "REFRESH_TOKEN_COOKIE_SECURE is false by default",
     "TFA-SECRET-LENGTH": "otplib's default secret is 80 bits",
+    "SOCKET-SUBSCRIBE-DELETE-NO-FOREIGN-KEYS": "Directus sends every deleted key to every subscriber, unread",
+    "SOCKET-REVOKED-USER-SERVED-NO-MORE": "a socket's rights are computed once, at auth; user changes reach no socket",
 }
 """SHOULD checks that already fail (as findings) on a stock Directus: the no-mutation run is their negative
 control, so no mutant is needed to show they can fail."""

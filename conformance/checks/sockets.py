@@ -1,0 +1,96 @@
+"""The steps the realtime checks share: opening the target's REST WebSocket as somebody, and reading or changing
+the cast's posts over it (`items` messages), as ../shared/spec/directus-auth-surfaces.md §2 describes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.cast import Cast
+from conformance.client import DirectusClient
+from conformance.evidence import require
+from conformance.facts import SocketDoor, TargetFacts
+from conformance.realtime import GRAPHQL_WS, Message, Refused, Socket, open_socket
+
+__all__ = [
+    "AUTH_TIMEOUT_BOUND_S",
+    "auth_ok",
+    "authenticated",
+    "door",
+    "graphql_door",
+    "graphql_socket",
+    "items",
+    "post_ids",
+    "posts_refused",
+]
+
+AUTH_TIMEOUT_BOUND_S = 35.0
+"""How long a check waits for the target to act on an unauthenticated socket: WEBSOCKETS_*_AUTH_TIMEOUT is 10 s by
+default (the docs say 30), 3 s on the embedded target; not published, so a bound, ended early by the close."""
+
+CONTROLLERS = "api/src/websocket/controllers/base.ts"
+REALTIME_DOCS = "/guides/realtime/authentication"
+
+
+def door(facts: TargetFacts) -> SocketDoor:
+    """The REST WebSocket (applicability skips a check needing it when the target has none)."""
+    found = facts.socket_rest
+    require(found is not None, "the target lists its REST WebSocket in GET /server/info")
+    assert found is not None
+    return found
+
+
+def graphql_door(facts: TargetFacts) -> SocketDoor:
+    found = facts.socket_graphql
+    require(found is not None, "the target lists its GraphQL WebSocket in GET /server/info")
+    assert found is not None
+    return found
+
+
+def auth_ok(message: Message | None) -> bool:
+    return bool(message) and message.get("type") == "auth" and message.get("status") == "ok"  # type: ignore[union-attr]
+
+
+def authenticated(directus: DirectusClient, facts: TargetFacts, token: str) -> Socket:
+    """A REST WebSocket of the token's holder: the token in the upgrade URL in strict mode, else a first `auth`
+    message, answered `status: ok` (a precondition: a check using it tests what comes after)."""
+    found = door(facts)
+    if found.authentication == "strict":
+        try:
+            return open_socket(directus, found.path, access_token=token)
+        except Refused as refused:
+            require(False, "a strict upgrade with a valid token is answered 101", refused.transcript)
+    socket = open_socket(directus, found.path)
+    socket.send({"type": "auth", "access_token": token})
+    require(
+        auth_ok(socket.receive()), "an auth message with a valid access token is answered status ok", socket.transcript
+    )
+    return socket
+
+
+def graphql_socket(directus: DirectusClient, facts: TargetFacts, token: str | None) -> Socket:
+    """A graphql-transport-ws socket whose `connection_init` carries `token` (none when None); the caller reads the
+    answer (`connection_ack`, or a close)."""
+    found = graphql_door(facts)
+    socket = open_socket(directus, found.path, subprotocol=GRAPHQL_WS)
+    socket.send({"type": "connection_init", "payload": {"access_token": token} if token else {}})
+    return socket
+
+
+def items(socket: Socket, cast: Cast, action: str, **fields: Any) -> Message | None:
+    """One `items` message on the cast's posts, and its answer (None when none came)."""
+    return socket.ask({"type": "items", "collection": cast.collection, "action": action, **fields})
+
+
+def post_ids(message: Message | None) -> list[int] | None:
+    """The ids of the posts an answer or event carries (a list of rows, one row, or keys); None when it carries
+    no data (an error, nothing)."""
+    if not message or "data" not in message:
+        return None
+    data = message["data"]
+    rows = data if isinstance(data, list) else [data]
+    return sorted(int(row["id"]) if isinstance(row, dict) else int(row) for row in rows if row is not None)
+
+
+def posts_refused(answer: Message | None) -> bool:
+    """No posts came back: an error answer (FORBIDDEN), nothing at all, or an empty list."""
+    return not post_ids(answer)
