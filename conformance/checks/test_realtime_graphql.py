@@ -54,7 +54,7 @@ def test_graphql_socket_needs_a_token(directus: DirectusClient, target_facts: Ta
     except Refused:
         return  # strict mode: refused at the upgrade
     with socket:
-        answers = socket.collect(AUTH_TIMEOUT_BOUND_S)  # until the target closes it
+        answers = socket.collect(AUTH_TIMEOUT_BOUND_S, until=acknowledged)  # until acknowledged, or closed
         expect(
             not any(acknowledged(m) for m in answers) and socket.close_code in REFUSED,
             f"a connection_init with {token} token never acknowledged, and closed with 4403 Forbidden or 4408 (the "

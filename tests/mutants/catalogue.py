@@ -20,7 +20,16 @@ import jwt
 from conformance.embedded import DEFAULT_VERSION
 from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.totp import DirectusTOTP
-from tests.mutants.proxy import Mutant, ProxyRequest, Upstream, error, respond, set_cookie_headers, with_headers
+from tests.mutants.proxy import (
+    Described,
+    ProxyRequest,
+    Upstream,
+    error,
+    respond,
+    set_cookie_headers,
+    with_headers,
+)
+from tests.mutants.socket_mutants import SOCKET_MUTANTS
 
 POSTS_LIST = re.compile(r"^/items/posts_[a-z0-9]+/?$")
 POSTS_ITEM = re.compile(r"^/items/posts_[a-z0-9]+/\d+$")
@@ -56,12 +65,6 @@ def issued_credential(response: httpx.Response, cookies: tuple[str, ...] = REFRE
     data = body.get("data") if isinstance(body, dict) else None
     token = data.get("refresh_token") if isinstance(data, dict) else None
     return token or next(filter(None, (response.cookies.get(name) for name in cookies)), None)
-
-
-class Described(Mutant):
-    behaviour: ClassVar[str]
-    description: ClassVar[str]
-    expected: ClassVar[frozenset[str]]
 
 
 def as_admin(request: ProxyRequest, upstream: Upstream) -> ProxyRequest:
@@ -1325,6 +1328,7 @@ class CorsReflectsAnyOrigin(Described):
         return with_headers(response, [*response.headers.multi_items(), *granted])
 
 
+MUTANTS += SOCKET_MUTANTS
 MUTANTS += [
     FileWrittenBeforeAuth,
     FlowTriggerAsService,

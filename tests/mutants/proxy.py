@@ -10,12 +10,29 @@ from __future__ import annotations
 import json
 import ssl
 import threading
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+
+from tests.mutants.exchange import ProxyRequest, Upstream
+from tests.mutants.socket_relay import SocketRelay, is_upgrade
+
+if TYPE_CHECKING:
+    from tests.mutants.socket_relay import Relay
+
+__all__ = [
+    "Described",
+    "FaultProxy",
+    "Mutant",
+    "ProxyRequest",
+    "Upstream",
+    "error",
+    "respond",
+    "set_cookie_headers",
+    "with_headers",
+]
 
 HOP_BY_HOP = {
     "connection",
@@ -31,69 +48,6 @@ HOP_BY_HOP = {
     "proxy-authorization",
     "proxy-connection",
 }
-
-
-@dataclass
-class Upstream:
-    """What a mutant may know about the real server behind the proxy (the embedded target's settings)."""
-
-    base_url: str
-    admin_token: str
-    secret: str
-    transport: httpx.HTTPTransport = field(default_factory=httpx.HTTPTransport)
-
-    def send(self, request: ProxyRequest) -> httpx.Response:
-        url = f"{self.base_url}{request.path}" + (f"?{urlencode(request.query)}" if request.query else "")
-        outgoing = httpx.Request(request.method, url, headers=request.headers, content=request.body)
-        response = self.transport.handle_request(outgoing)
-        response.read()
-        response.request = outgoing  # httpx needs it to parse cookies
-        return response
-
-    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        with httpx.Client(base_url=self.base_url, transport=httpx.HTTPTransport()) as client:
-            return client.request(method, path, headers={"Authorization": f"Bearer {self.admin_token}"}, **kwargs)
-
-
-@dataclass
-class ProxyRequest:
-    method: str
-    path: str
-    query: list[tuple[str, str]]
-    headers: dict[str, str]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
-
-    def set_header(self, name: str, value: str | None) -> None:
-        for key in [k for k in self.headers if k.lower() == name.lower()]:
-            del self.headers[key]
-        if value is not None:
-            self.headers[name] = value
-
-    def param(self, name: str) -> str | None:
-        return next((v for k, v in self.query if k == name), None)
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"null")
-        except ValueError:
-            return None
-
-    def set_json(self, value: Any) -> None:
-        self.body = json.dumps(value).encode()
-
-    @property
-    def is_anonymous(self) -> bool:
-        """Carries no credential Directus would use: no Bearer header of two parts, no query token, no session."""
-        authorization = (self.header("authorization") or "").split(" ")
-        bearer = len(authorization) == 2 and authorization[0].lower() == "bearer" and authorization[1] != ""
-        return (
-            not bearer
-            and self.param("access_token") is None
-            and "directus_session_token=" not in (self.header("cookie") or "")
-        )
 
 
 def respond(status: int, body: Any = None, headers: list[tuple[str, str]] | None = None) -> httpx.Response:
@@ -127,6 +81,25 @@ class Mutant:
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
         return response
 
+    # WebSockets (see socket_relay): the upgrade, then each message (parsed JSON) either way; None drops a message
+
+    def upgrade(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest:
+        return request
+
+    def to_target(self, message: Any, relay: Relay) -> Any:
+        return message
+
+    def to_client(self, message: Any, relay: Relay) -> Any:
+        return message
+
+
+class Described(Mutant):
+    """A mutant of the catalogue: the behaviour it breaks, how, and the checks that must catch it (no others)."""
+
+    behaviour: ClassVar[str]
+    description: ClassVar[str]
+    expected: ClassVar[frozenset[str]]
+
 
 class FaultProxy:
     """`with FaultProxy(upstream, mutant) as proxy: proxy.base_url …` — a threaded proxy on 127.0.0.1."""
@@ -141,6 +114,7 @@ class FaultProxy:
         self.scheme = "https" if tls else "http"
         self.crashes: list[str] = []  # the mutant's own exceptions: a harness bug, never the target's
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.sockets = SocketRelay(upstream, mutant, self.crashes)
 
     @property
     def base_url(self) -> str:
@@ -153,6 +127,7 @@ class FaultProxy:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.sockets.close()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
@@ -165,6 +140,9 @@ class FaultProxy:
                 pass
 
             def _handle(self) -> None:
+                if is_upgrade(self):
+                    proxy.sockets.splice(self)
+                    return
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("content-length") or 0)
                 incoming = ProxyRequest(

@@ -14,8 +14,8 @@ from conformance.admin import Admin
 from conformance.embedded import EmbeddedDirectus
 from conformance.needs import Need
 from conformance.registry import load_all_checks
-from tests.mutants.catalogue import KNOWN_ADVISORIES, MUTANTS, STOCK_FINDINGS, Described
-from tests.mutants.proxy import FaultProxy, Mutant, ProxyRequest, Upstream
+from tests.mutants.catalogue import KNOWN_ADVISORIES, MUTANTS, STOCK_FINDINGS
+from tests.mutants.proxy import Described, FaultProxy, Mutant, ProxyRequest, Upstream
 from tests.mutants.suite import run_suite
 from tests.mutants.table import render
 from tests.target_state import snapshot

@@ -1,0 +1,79 @@
+"""What a mutant sees of an exchange: the real server behind the proxy, and a request on its way to it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+__all__ = ["ProxyRequest", "Upstream"]
+
+
+@dataclass
+class Upstream:
+    """What a mutant may know about the real server behind the proxy (the embedded target's settings)."""
+
+    base_url: str
+    admin_token: str
+    secret: str
+    transport: httpx.HTTPTransport = field(default_factory=httpx.HTTPTransport)
+
+    def send(self, request: ProxyRequest) -> httpx.Response:
+        url = f"{self.base_url}{request.path}" + (f"?{urlencode(request.query)}" if request.query else "")
+        outgoing = httpx.Request(request.method, url, headers=request.headers, content=request.body)
+        response = self.transport.handle_request(outgoing)
+        response.read()
+        response.request = outgoing  # httpx needs it to parse cookies
+        return response
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request_as(self.admin_token, method, path, **kwargs)
+
+    def request_as(self, token: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request of the mutant's own to the real server, with `token` as its Bearer credential."""
+        with httpx.Client(base_url=self.base_url, transport=httpx.HTTPTransport()) as client:
+            return client.request(method, path, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+
+@dataclass
+class ProxyRequest:
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+    def set_header(self, name: str, value: str | None) -> None:
+        for key in [k for k in self.headers if k.lower() == name.lower()]:
+            del self.headers[key]
+        if value is not None:
+            self.headers[name] = value
+
+    def param(self, name: str) -> str | None:
+        return next((v for k, v in self.query if k == name), None)
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body or b"null")
+        except ValueError:
+            return None
+
+    def set_json(self, value: Any) -> None:
+        self.body = json.dumps(value).encode()
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Carries no credential Directus would use: no Bearer header of two parts, no query token, no session."""
+        authorization = (self.header("authorization") or "").split(" ")
+        bearer = len(authorization) == 2 and authorization[0].lower() == "bearer" and authorization[1] != ""
+        return (
+            not bearer
+            and self.param("access_token") is None
+            and "directus_session_token=" not in (self.header("cookie") or "")
+        )
