@@ -63,9 +63,13 @@ def test_checks_that_wait_on_the_target_clock_are_collected_first() -> None:
     """Their sleeps then overlap the rest of the run instead of ending it."""
     collected = collected_order()
     waiting = [info.id for info in load_all_checks().values() if info.waits]
-    assert sorted(waiting) == ["BADTOKEN-EXPIRED-401", "REFRESH-SESSION-ROTATES"]
+    assert sorted(waiting) == ["BADTOKEN-EXPIRED-401", "REFRESH-SESSION-ROTATES", "SOCKET-EXPIRED-TOKEN-NO-RIGHTS"]
     first = {line.rsplit("::", 1)[-1] for line in collected[: len(waiting)]}
-    assert first == {"test_expired_token_is_refused", "test_rotated_session_cookie_is_refused_after_grace"}, collected
+    assert first == {
+        "test_expired_token_is_refused",
+        "test_rotated_session_cookie_is_refused_after_grace",
+        "test_expired_token_leaves_no_rights",
+    }, collected
 
 
 def test_generated_input_checks_of_one_operation_run_next_to_each_other() -> None:
