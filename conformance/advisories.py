@@ -37,6 +37,7 @@ class Advisory:
     fixed: str = ""
     demo: tuple[str, str] | None = None  # (last vulnerable, first fixed) release the npm registry serves
     needs: str = ""  # what a proof needs beyond Directus on SQLite
+    settings: tuple[str, ...] = ()  # KEY=VALUE the embedded server of a proof runs with (--directus-env)
     cve: str = ""
     adjacent: bool = False  # not an auth flaw itself, next to one (version disclosure, CORS): SHOULD-level checks
     note: str = ""  # what the proofs saw that the published text does not say
@@ -66,7 +67,9 @@ def advisories() -> dict[str, Advisory]:
     for entry in entries:
         demo = entry.pop("demo", None)
         affected = entry.pop("affected")
-        catalogue[entry["id"]] = Advisory(**entry, affected=tuple(affected), demo=(demo[0], demo[1]) if demo else None)
+        settings = tuple(entry.pop("settings", ()))
+        pair = (demo[0], demo[1]) if demo else None
+        catalogue[entry["id"]] = Advisory(**entry, affected=tuple(affected), demo=pair, settings=settings)
     return catalogue
 
 

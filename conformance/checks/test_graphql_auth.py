@@ -235,3 +235,29 @@ def test_public_schema_names_no_private_collection(directus: DirectusClient, cas
     else:
         response = directus.request("GET", "/server/specs/graphql/items")
     expect(cast.collection not in response.text, f"no mention of {cast.collection} in the public's schema", response)
+
+
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+@check(
+    "GQL-INTROSPECTION-OFF-NO-SDL",
+    level="SHOULD",
+    needs=NEEDS,
+    refs=(GRAPHQL_DOCS, "api/src/controllers/server.ts", "GHSA-wxwm-3fxv-mrvx", "CVE-2026-35413"),
+    title="With introspection off (GRAPHQL_INTROSPECTION=false) the schema is not served as SDL either: GET "
+    "/server/specs/graphql/{items,system} gives none, to the public or a member",
+)
+@pytest.mark.parametrize("scope", ["items", "system"])
+@pytest.mark.parametrize("caller", ["anonymous", "member"])
+def test_introspection_off_serves_no_sdl(directus: DirectusClient, members: Members, scope: str, caller: str) -> None:
+    probe = directus.graphql(INTROSPECTION, system=False)
+    if graphql_data(probe).get("__schema"):
+        pytest.skip("introspection is on (GRAPHQL_INTROSPECTION, true by default): the schema is served by design")
+    headers = bearer(access_token(directus, members.reader)) if caller == "member" else None
+    response = directus.request("GET", f"/server/specs/graphql/{scope}", headers=headers)
+    expect(
+        response.status_code != 200 or "type Query" not in response.text,
+        f"no SDL for {'a member' if caller == 'member' else 'the public'} while introspection is off",
+        response,
+    )

@@ -102,15 +102,31 @@ def releases_of(pairs: dict[str, Pair]) -> list[str]:
 
 
 def prove(pairs: dict[str, Pair], reports: Path, timeout_s: float = 3000) -> list[Proof]:
-    """Run the pairs' advisories' checks on each release they name (one matrix) and say what each did."""
-    command = [
-        *(sys.executable, "-m", "conformance.cli", "matrix", "--versions", ",".join(releases_of(pairs))),
-        *("--checks", ",".join(sorted(pairs)), "--reports", str(reports)),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
-    if result.returncode not in (0, 1):
-        raise RuntimeError(f"the proof run failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr}")
-    return proofs_in(json.loads((reports / "matrix.json").read_text()), pairs)
+    """Run the pairs' advisories' checks on each release they name and say what each did: one matrix per set of
+    settings the advisories need (most need none; public-mode WebSockets, introspection off)."""
+    proofs = []
+    for settings, group in sorted(by_settings(pairs).items()):
+        folder = reports / ("-".join(settings).lower().replace("=", "-") or "default")
+        command = [
+            *(sys.executable, "-m", "conformance.cli", "matrix", "--versions", ",".join(releases_of(group))),
+            *("--checks", ",".join(sorted(group)), "--reports", str(folder)),
+            *(option for setting in settings for option in ("--directus-env", setting)),
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
+        if result.returncode not in (0, 1):
+            raise RuntimeError(
+                f"the proof run failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr}"
+            )
+        proofs += proofs_in(json.loads((folder / "matrix.json").read_text()), group)
+    return sorted(proofs, key=lambda p: p.advisory)
+
+
+def by_settings(pairs: dict[str, Pair]) -> dict[tuple[str, ...], dict[str, Pair]]:
+    """The pairs grouped by the settings their advisory's proof needs."""
+    groups: dict[tuple[str, ...], dict[str, Pair]] = {}
+    for advisory_id, pair in pairs.items():
+        groups.setdefault(advisories()[advisory_id].settings, {})[advisory_id] = pair
+    return groups
 
 
 def proofs_in(matrix: dict[str, Any], pairs: dict[str, Pair]) -> list[Proof]:

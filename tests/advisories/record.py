@@ -1,7 +1,8 @@
-"""Run the proofs and record what they saw: `python -m tests.advisories.record [--cover] [--from MATRIX]`.
+"""Run the proofs and record what they saw: `python -m tests.advisories.record [--cover] [--only IDS] [--from M]`.
 
 Proves every demo pair (or, with --cover, CI's cover), merges the outcomes into proofs.json and rewrites
-docs/advisories.md from it. --from reads the outcomes from the matrix.json of an earlier proof run instead.
+docs/advisories.md from it. --only proves the advisories named (comma-separated). --from reads the outcomes from
+the matrix.json of an earlier proof run instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ DOCS = Path(__file__).parents[2] / "docs" / "advisories.md"
 
 def main(argv: list[str]) -> int:
     pairs = cover() if "--cover" in argv else demo_pairs()
+    if "--only" in argv:  # some advisories only: --only GHSA-…,GHSA-…
+        wanted = argv[argv.index("--only") + 1].split(",")
+        pairs = {advisory: pair for advisory, pair in pairs.items() if advisory in wanted}
     if "--from" in argv:
         proofs = proofs_in(json.loads(Path(argv[argv.index("--from") + 1]).read_text()), pairs)
     else:

@@ -1328,7 +1328,21 @@ class CorsReflectsAnyOrigin(Described):
         return with_headers(response, [*response.headers.multi_items(), *granted])
 
 
-MUTANTS += SOCKET_MUTANTS
+class IntrospectionBlockedSdlServed(Described):
+    name = "introspection-blocked-sdl-served"
+    behaviour = "GraphQL auth"
+    description = (
+        "introspection queries refused as if GRAPHQL_INTROSPECTION=false, the SDL still served (GHSA-wxwm's shape)"
+    )
+    expected = frozenset({"GQL-INTROSPECTION-OFF-NO-SDL"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.path.startswith("/graphql") and b"__schema" in request.body:
+            return error(400, "GRAPHQL_VALIDATION")
+        return request
+
+
+MUTANTS += [IntrospectionBlockedSdlServed, *SOCKET_MUTANTS]
 MUTANTS += [
     FileWrittenBeforeAuth,
     FlowTriggerAsService,

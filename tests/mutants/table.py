@@ -15,7 +15,8 @@ def render() -> str:
     lines = [
         "# Mutants: every check shown to fail",
         "",
-        "Each mutant is one realistic fault injected by a loopback proxy (`tests/mutants/proxy.py`, its WebSockets relayed by `tests/mutants/socket_relay.py`) in front of the "
+        "Each mutant is one realistic fault injected by a loopback proxy (`tests/mutants/proxy.py`; WebSockets "
+        "through `tests/mutants/socket_relay.py`) in front of the "
         "real embedded Directus. `tests/mutants/test_mutants.py` runs the whole conformance suite through the proxy "
         "once per mutant and asserts that exactly the listed checks fail — and, with no mutant, that none does. "
         "Regenerate this file with `python -m tests.mutants.table > docs/mutants.md`.",
