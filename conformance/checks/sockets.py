@@ -7,12 +7,14 @@ from typing import Any
 
 from conformance.cast import Cast
 from conformance.client import DirectusClient
-from conformance.evidence import require
+from conformance.evidence import received, require
 from conformance.facts import SocketDoor, TargetFacts
 from conformance.realtime import GRAPHQL_WS, Message, Refused, Socket, open_socket
 
 __all__ = [
     "AUTH_TIMEOUT_BOUND_S",
+    "CONTROLLERS",
+    "REALTIME_DOCS",
     "auth_ok",
     "authenticated",
     "door",
@@ -33,17 +35,11 @@ REALTIME_DOCS = "/guides/realtime/authentication"
 
 def door(facts: TargetFacts) -> SocketDoor:
     """The REST WebSocket (applicability skips a check needing it when the target has none)."""
-    found = facts.socket_rest
-    require(found is not None, "the target lists its REST WebSocket in GET /server/info")
-    assert found is not None
-    return found
+    return received(facts.socket_rest, "the target lists its REST WebSocket in GET /server/info")
 
 
 def graphql_door(facts: TargetFacts) -> SocketDoor:
-    found = facts.socket_graphql
-    require(found is not None, "the target lists its GraphQL WebSocket in GET /server/info")
-    assert found is not None
-    return found
+    return received(facts.socket_graphql, "the target lists its GraphQL WebSocket in GET /server/info")
 
 
 def auth_ok(message: Message | None) -> bool:

@@ -17,7 +17,7 @@ from conformance.applicability import (
 )
 from conformance.cast import Cast
 from conformance.config import Target
-from conformance.facts import CookieNames, TargetFacts
+from conformance.facts import CookieNames, SocketDoor, TargetFacts
 from conformance.needs import Need
 from conformance.run import OwnAccount, Run
 from conformance.versions import POLICIES, SESSION_MODE
@@ -100,3 +100,19 @@ def test_an_sso_check_needs_an_oauth2_or_openid_provider() -> None:
     assert why_not([Need.SSO_REDIRECT], ["directus"], FULL, never, login_on) == NO_SSO_REDIRECT
     assert why_not([Need.SSO_REDIRECT], ["directus"], FULL, never, with_providers(corp="saml")) == NO_SSO_REDIRECT
     assert why_not([Need.SSO_REDIRECT], ["directus"], FULL, never, with_providers(corp="openid")) is None
+
+
+def test_a_realtime_check_needs_the_door_it_uses_and_its_mode() -> None:
+    def doors(rest: str | None, graphql: str | None = None) -> Callable[[], TargetFacts]:
+        rest_door = SocketDoor("/websocket", rest) if rest else None
+        graphql_door = SocketDoor("/graphql", graphql) if graphql else None
+        return lambda: TargetFacts(True, CookieNames(), socket_rest=rest_door, socket_graphql=graphql_door)
+
+    closed = "the target has no REST WebSocket (GET /server/info lists none to the admin; WEBSOCKETS_ENABLED, "
+    assert str(why_not([Need.SOCKET], ["directus"], FULL, never, doors(None))).startswith(closed)
+    assert why_not([Need.SOCKET], ["directus"], FULL, never, doors("strict")) is None
+    strict = why_not([Need.SOCKET_HANDSHAKE], ["directus"], FULL, never, doors("strict"))
+    assert strict == "the target's REST WebSocket authenticates in strict mode, not by a first auth message (handshake)"
+    assert why_not([Need.SOCKET_HANDSHAKE], ["directus"], FULL, never, doors("handshake")) is None
+    assert "GraphQL WebSocket" in str(why_not([Need.GRAPHQL_SOCKET], ["directus"], FULL, never, doors("handshake")))
+    assert why_not([Need.GRAPHQL_SOCKET], ["directus"], FULL, never, doors(None, "handshake")) is None

@@ -10,7 +10,7 @@ import pytest
 
 from conformance.embedded.settings import EmbeddedSettings, parse_directus_env
 from conformance.errors import ConfigError
-from conformance.facts import CookieNames, TargetFacts, describe_licence
+from conformance.facts import CookieNames, SocketDoor, TargetFacts, describe_licence
 
 FACTS = TargetFacts(
     password_login=True,
@@ -18,7 +18,8 @@ FACTS = TargetFacts(
     access_ttl_s=900.0,
     refresh_ttl_s=604800.0,
     graphql=True,
-    websockets=False,
+    websockets=True,
+    socket_rest=SocketDoor("/websocket", "strict"),
     database="pg",
     licence="Core (active), custom permission rules: off",
     sso_providers={"corp": "openid", "okta": "saml"},
@@ -34,13 +35,15 @@ def test_facts_are_printed_one_line_each_and_reported() -> None:
         "password login: enabled",
         "cookies: refresh acme_refresh, session acme_session (learnt from the logins' Set-Cookie)",
         "access-token TTL: 900 s; refresh-token TTL: 604800 s",
-        "GraphQL: yes; WebSockets: no",
+        "GraphQL: yes; WebSockets: yes, REST /websocket (strict)",
         "database: pg",
         "licence: Core (active), custom permission rules: off",
         "SSO providers: corp (openid), okta (saml)",
     ]
     assert FACTS.properties()["session_cookie"] == "acme_session"
     assert FACTS.properties()["sso_providers"] == "corp:openid,okta:saml"
+    assert FACTS.properties()["websocket_rest"] == "/websocket (strict)"
+    assert FACTS.properties()["websocket_graphql"] == "none"
     assert FACTS.redirecting_provider == "corp"
 
 
@@ -68,3 +71,11 @@ def test_the_licence_is_told_by_its_tier_and_whether_it_entitles_filter_rules() 
     )
     assert describe_licence(httpx.Response(200, json={"data": licensed}, request=request)).endswith("rules: on")
     assert describe_licence(httpx.Response(404, request=request)).startswith("none (GET /license: HTTP 404")
+
+
+def test_the_websocket_doors_are_read_from_server_info() -> None:
+    assert SocketDoor.from_info({"authentication": "handshake", "path": "/websocket"}) == SocketDoor(
+        "/websocket", "handshake"
+    )
+    assert SocketDoor.from_info(False) is None
+    assert SocketDoor.from_info({"authentication": "public"}) is None  # no path: no door to open
