@@ -13,7 +13,6 @@ from conformance.checks.api import (
     Loader,
     Need,
     TargetFacts,
-    access_token,
     bearer,
     check,
     expect,
@@ -77,7 +76,7 @@ def test_graphql_subscription_delivers_own_posts_only(
     owner, carmen = cast.playing("owner"), cast.personas["carmen"]
     own, carmen_post = cast.posts_of(owner)[0], cast.posts_of(carmen)[0]
     query = f"subscription {{ {cast.collection}_mutated {{ key event data {{ id }} }} }}"
-    with graphql_socket(directus, target_facts, access_token(directus, owner)) as socket:
+    with graphql_socket(directus, target_facts, owner.static_token) as socket:
         expect(acknowledged(socket.receive()), "connection_ack for the member's token", socket.transcript)
         socket.send({"id": "posts", "type": "subscribe", "payload": {"query": query}})
         with foreign_post(loader, cast):
@@ -85,7 +84,7 @@ def test_graphql_subscription_delivers_own_posts_only(
                 "PATCH",
                 f"/items/{cast.collection}/{carmen_post}",
                 json={"title": cast.titles[carmen_post]},
-                headers=bearer(access_token(directus, carmen)),
+                headers=bearer(carmen.static_token),
             )
             expect_status(answer, 200, why=f"{carmen.name} updates her own post")
             rewrite = {"title": cast.titles[own]}
