@@ -43,8 +43,12 @@ NOT_EMBEDDED = (
 )
 GRAPHQL_OFF = "the target serves no GraphQL (POST /graphql { __typename } is not answered 200): a GraphQL check"
 NO_SOCKET = (
-    "the target has no {door} (GET /server/info lists none to the admin; WEBSOCKETS_ENABLED, "
-    "WEBSOCKETS_{setting}_ENABLED): a realtime check"
+    "the target has no {door} (GET /server/info lists none; WEBSOCKETS_ENABLED, WEBSOCKETS_{setting}_ENABLED): "
+    "a realtime check"
+)
+SOCKETS_UNKNOWN = (
+    "whether the target has WebSockets is unknown: GET /server/info says it to an authenticated caller only (give "
+    "--admin-token, or --persona-email in the read-only profile): a realtime check"
 )
 NOT_HANDSHAKE = "the target's REST WebSocket authenticates in {mode} mode, not by a first auth message (handshake)"
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway"})
@@ -106,6 +110,8 @@ def why_not(
 
 def _socket_problem(needs: set[Requirement], facts: Callable[[], TargetFacts]) -> str | None:
     """Why a realtime check does not apply: the door it needs is closed (or unknown), or authenticates otherwise."""
+    if {Need.SOCKET, Need.SOCKET_HANDSHAKE, Need.GRAPHQL_SOCKET} & needs and facts().websockets is None:
+        return SOCKETS_UNKNOWN
     if Need.SOCKET in needs or Need.SOCKET_HANDSHAKE in needs:
         rest = facts().socket_rest
         if rest is None:

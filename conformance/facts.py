@@ -132,7 +132,8 @@ def learn(
     client: DirectusClient, member: Persona | None, admin_token: str | None, given: CookieNames | None = None
 ) -> TargetFacts:
     """The facts of the target `client` talks to: `member` logs in to show the cookies (their sessions are ended
-    again), `admin_token` reads what only an admin may (WebSockets, database); names `given` by the user win."""
+    again) and, without an admin, the WebSocket doors; `admin_token` reads what only an admin may (database,
+    licence); names `given` by the user win."""
     auth = json_body(client.request("GET", "/auth"))
     password_login = not bool(auth.get("disableDefault"))
     providers = {str(p.get("name")): str(p.get("driver")) for p in auth.get("data") or [] if isinstance(p, dict)}
@@ -145,14 +146,16 @@ def learn(
         cookies, access_ttl, refresh_ttl = _learn_cookies(client, member)
     cookies = given or cookies
     websockets = database = licence = socket_rest = socket_graphql = None
-    if admin_token:
-        info = json_body(client.request("GET", "/server/info", headers=bearer(admin_token))).get("data") or {}
+    reader = admin_token or (_access_token(client, member) if password_login and member is not None else None)
+    if reader:  # GET /server/info tells an authenticated caller, anyone, which realtime doors are open
+        info = json_body(client.request("GET", "/server/info", headers=bearer(reader))).get("data") or {}
         websockets = bool(info.get("websocket")) if "websocket" in info else None
         doors = info.get("websocket") or {}
         socket_rest, socket_graphql = (
             SocketDoor.from_info(doors.get("rest")),
             SocketDoor.from_info(doors.get("graphql")),
         )
+    if admin_token:
         health = json_body(client.request("GET", "/server/health", headers=bearer(admin_token))).get("checks") or {}
         database = next((key.split(":", 1)[0] for key in health if key.endswith(":responseTime")), None)
         licence = describe_licence(client.request("GET", "/license", headers=bearer(admin_token)))
@@ -213,6 +216,16 @@ def _learn_cookies(client: DirectusClient, member: Persona) -> tuple[CookieNames
         f"no {missing} cookie seen at login: Directus's default name assumed",
     )
     return fallback, access_ttl, refresh_ttl
+
+
+def _access_token(client: DirectusClient, member: Persona) -> str | None:
+    """A json login of the member's, its session ended again but for the access token (valid until it expires)."""
+    answer = client.request("POST", "/auth/login", json=_login(member, "json"))
+    data = json_body(answer).get("data") or {}
+    if data.get("refresh_token"):
+        client.request("POST", "/auth/logout", json={"mode": "json", "refresh_token": data["refresh_token"]})
+    token = data.get("access_token")
+    return token if isinstance(token, str) else None
 
 
 def _login(member: Persona, mode: str) -> dict[str, str]:

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conformance.embedded import DEFAULT_VERSION
 from conformance.embedded.known_advisories import known_advisory_waivers
 
@@ -119,3 +121,23 @@ def no_server_left(database: str) -> bool:
     """The throwaway database server was stopped by its PID."""
     found = subprocess.run(["pgrep", "-f", f"directus-conformance-{database}-"], capture_output=True, text=True)
     return found.stdout == ""
+
+
+@pytest.mark.parametrize("mode", ["strict", "public"])
+def test_in_each_websocket_mode_the_realtime_checks_hold_but_for_the_release_s_advisory(
+    tmp_path: Path, mode: str
+) -> None:
+    """The REST WebSocket's other modes, learnt from the target: the realtime checks adapt (a token at the upgrade in
+    strict mode, none needed in public mode). In public mode 11.17.4 shows GHSA-97xr on a failed re-auth too: the
+    socket stays open, with the system's rights."""
+    done, matrix = run_embedded(tmp_path, "--directus-env", f"WEBSOCKETS_REST_AUTH={mode}", "--checks", "SOCKET-*")
+    assert f"REST /websocket ({mode})" in done.stdout, done.stdout[-3000:]
+    results = matrix["results"]["embedded"]
+    failing = {instance for instance, r in results.items() if r["status"] in ("failed", "error")}
+    if mode == "public":
+        assert failing == {"SOCKET-FAILED-AUTH-NO-RIGHTS[after authenticating]"}, failing
+        assert (
+            "advisory: GHSA-97xr-jchp-xm3c" in results["SOCKET-FAILED-AUTH-NO-RIGHTS[after authenticating]"]["detail"]
+        )
+    else:
+        assert not failing, failing

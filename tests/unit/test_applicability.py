@@ -106,9 +106,12 @@ def test_a_realtime_check_needs_the_door_it_uses_and_its_mode() -> None:
     def doors(rest: str | None, graphql: str | None = None) -> Callable[[], TargetFacts]:
         rest_door = SocketDoor("/websocket", rest) if rest else None
         graphql_door = SocketDoor("/graphql", graphql) if graphql else None
-        return lambda: TargetFacts(True, CookieNames(), socket_rest=rest_door, socket_graphql=graphql_door)
+        return lambda: TargetFacts(
+            True, CookieNames(), websockets=bool(rest or graphql), socket_rest=rest_door, socket_graphql=graphql_door
+        )
 
-    closed = "the target has no REST WebSocket (GET /server/info lists none to the admin; WEBSOCKETS_ENABLED, "
+    assert str(why_not([Need.SOCKET], ["directus"], FULL, never, login_on)).startswith("whether the target has WebS")
+    closed = "the target has no REST WebSocket (GET /server/info lists none; WEBSOCKETS_ENABLED, "
     assert str(why_not([Need.SOCKET], ["directus"], FULL, never, doors(None))).startswith(closed)
     assert why_not([Need.SOCKET], ["directus"], FULL, never, doors("strict")) is None
     strict = why_not([Need.SOCKET_HANDSHAKE], ["directus"], FULL, never, doors("strict"))
