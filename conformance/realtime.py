@@ -82,7 +82,7 @@ class Socket:
         try:
             text = self.connection.recv(timeout=timeout)
         except TimeoutError:
-            self.transcript.note(f"  (nothing within {timeout:g} s)")
+            self.transcript.note(f"  (nothing within {round(timeout, 1):g} s)")
             return None
         except ConnectionClosed as closed:
             self._closed(closed)

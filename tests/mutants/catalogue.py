@@ -692,6 +692,7 @@ class RefreshRefusal403(Described):
             "LOGOUT-REVOKES",
             "REFRESH-SINGLE-USE",
             "REFRESH-UNKNOWN-401",
+            "SOCKET-AUTH-CREDENTIALS",  # the refresh token a socket's auth spent, replayed over REST
             "USERSTATE-PASSWORD-CHANGE-401",
             "USERSTATE-SUSPENDED-REFRESH-401",
         }
@@ -796,6 +797,7 @@ class BearerStripped(Described):
             "BADTOKEN-FORGED-403",
             "GQL-BAD-TOKEN",
             "GQL-LOGIN",
+            "GQL-SOCKET-SUBSCRIPTION-OWN-ONLY",  # another member's write, by her static token
             "LIFECYCLE-STATE-MACHINE",
             "OAS-AUTH-ENFORCED",
             "OAS-NO-5XX",
@@ -808,6 +810,7 @@ class BearerStripped(Described):
             "PROP-ACCESS-TOKEN-MUTATED",
             "PROP-AUTH-HEADER-SHAPE",
             "REFRESH-SINGLE-USE",
+            "SOCKET-SUBSCRIBE-OWN-ONLY",
             "STATIC-AUTHENTICATES",
             "STATIC-MEMBER-CANNOT-SET",
             "STATIC-REGENERATION",
