@@ -24,8 +24,11 @@ from conformance.registry import load_all_checks
 from conformance.versions import parse_version
 
 __all__ = [
+    "FAILS",
+    "PASSES",
     "RECORDED",
     "Proof",
+    "by_settings",
     "checks_of",
     "cover",
     "demo_pairs",

@@ -1,14 +1,15 @@
 """Print the proof table (docs/advisories.md): `python -m tests.advisories.table > docs/advisories.md`.
 
 Every advisory of the catalogue, with the checks that name it and what the recorded proofs (proofs.json) saw on its
-releases: proven, does not reproduce as described, not yet proven, or what a check would need that is missing here.
+releases: proven, does not reproduce as described, not run here (neither release ran its checks), not yet proven,
+or what a check would need that is missing here.
 """
 
 from __future__ import annotations
 
 from conformance.advisories import Advisory, advisories
 from conformance.embedded import OLDEST_VERSION
-from tests.advisories.proofs import Proof, checks_of, demo_pairs, installable, load_recorded
+from tests.advisories.proofs import FAILS, PASSES, Proof, checks_of, demo_pairs, installable, load_recorded
 
 SEVERITY = {"critical": "C", "high": "H", "medium": "M", "low": "L", "unknown": "?"}
 
@@ -26,6 +27,8 @@ def state(advisory: Advisory, checks: list[str], proofs: list[Proof]) -> str:
         return "**proven**"
     if demo is None or advisory.id not in demo_pairs():
         return f"checked; no installable release pair ({OLDEST_VERSION} on)"
+    if proofs and not any({p.on_vulnerable, p.on_fixed} & {FAILS, PASSES} for p in proofs):
+        return "**not run here**" + (f": {advisory.note}" if advisory.note else "")
     if proofs:
         return "**does not reproduce as described**" + (f": {advisory.note}" if advisory.note else "")
     return "checked, not yet proven"
