@@ -67,14 +67,15 @@ class SocketFailedAuthAsAdmin(Described):
             and refused(relay.upstream, message["access_token"])
         ):
             return {**message, "access_token": relay.upstream.admin_token}
-        if first and message.get("type") != "auth":
-            relay.state["swallow"] = True  # the answer to the auth the client never sent
+        if first and message.get("type") != "auth":  # authenticate first; the message once that is done
+            relay.state["held"] = message
             relay.to_target({"type": "auth", "access_token": relay.upstream.admin_token})
+            return None
         return message
 
     def to_client(self, message: Any, relay: Relay) -> Any:
-        if relay.state.get("swallow") and isinstance(message, dict) and message.get("type") == "auth":
-            relay.state["swallow"] = False
+        if "held" in relay.state and isinstance(message, dict) and message.get("type") == "auth":
+            relay.to_target(relay.state.pop("held"))  # the answer to the auth the client never sent is not theirs
             return None
         return message
 
