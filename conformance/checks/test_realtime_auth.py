@@ -136,8 +136,9 @@ def test_failed_auth_leaves_no_rights(
     if when == "first message":
         try:
             socket = open_socket(directus, found.path)
-        except Refused:
-            return  # strict mode: no socket without a token at all
+        except Refused as refused:  # strict mode: no socket without a token at all
+            expect(refused.status == 401, "an upgrade without a token refused with 401", refused.transcript)
+            return
     else:
         socket = authenticated(directus, target_facts, cast.playing("owner").static_token)
     with socket:
@@ -224,7 +225,8 @@ def test_upgrade_from_a_foreign_origin_is_refused(directus: DirectusClient, targ
 def test_anonymous_socket_reads_nothing(directus: DirectusClient, target_facts: TargetFacts, cast: Cast) -> None:
     try:
         socket = open_socket(directus, door(target_facts).path)
-    except Refused:
+    except Refused as refused:  # strict mode
+        expect(refused.status == 401, "an upgrade without a token refused with 401", refused.transcript)
         return
     with socket:
         answer = items(socket, cast, "read", query={"fields": ["id"]})

@@ -50,8 +50,9 @@ def test_graphql_socket_needs_a_token(directus: DirectusClient, target_facts: Ta
         socket = graphql_socket(
             directus, target_facts, f"garbage-{secrets.token_hex(8)}" if token == "garbage" else None
         )
-    except Refused:
-        return  # strict mode: refused at the upgrade
+    except Refused as refused:  # strict mode: a token is needed at the upgrade
+        expect(refused.status == 401, "an upgrade without a valid token refused with 401", refused.transcript)
+        return
     with socket:
         answers = socket.collect(AUTH_TIMEOUT_BOUND_S, until=acknowledged)  # until acknowledged, or closed
         expect(
