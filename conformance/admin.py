@@ -39,11 +39,12 @@ class Facts:
 class Admin:
     """Administrative calls with a static token, or with a login that is renewed when its access token expires."""
 
-    def __init__(self, client: DirectusClient, credentials: AdminCredentials) -> None:
+    def __init__(self, client: DirectusClient, credentials: AdminCredentials, release: str | None = None) -> None:
         if not credentials.given:
             raise TargetError("no admin credentials: give --admin-token (or --admin-email and --admin-password)")
         self.client = client
         self.credentials = credentials
+        self.release = release  # what the target was installed as (embedded), for a release that names no version
         self._token = credentials.token
 
     def token(self) -> str:
@@ -77,10 +78,11 @@ class Admin:
             raise TargetError("the admin credential belongs to a user without admin access: use an administrator's")
 
     def facts(self) -> Facts:
-        """Version (admin GET /server/info: `version`, before 10.2 `directus.version`), policies (11+), and the 12.x
-        licence entitlement for custom rules."""
+        """Version (admin GET /server/info: `version`, before 10.2 `directus.version`; 10.3 to 10.5 name none, so an
+        embedded target's is the release it was installed as), policies (11+), and the 12.x licence entitlement for
+        custom rules."""
         info = self.get("/server/info") or {}
-        version = str(info.get("version") or (info.get("directus") or {}).get("version") or "")
+        version = str(info.get("version") or (info.get("directus") or {}).get("version") or self.release or "")
         if not version:
             raise TargetError("GET /server/info as admin gave no version: is this Directus 10 or later?")
         has_policies = parse_version(version) >= (11,)

@@ -264,6 +264,7 @@ def embedded_target(server: EmbeddedDirectus) -> Target:
         session_grace_period_s=settings.session_refresh_grace_period_s,
         refresh_ttl_s=settings.refresh_token_ttl_s,
         verify=str(server.ca_file) if server.ca_file else True,
+        release=settings.version,
     )
 
 

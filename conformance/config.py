@@ -52,6 +52,7 @@ class Target:
     session_cookie: str | None = None
     max_wait_s: float = DEFAULT_MAX_WAIT_S
     verify: bool | str = True
+    release: str | None = None  # the release an embedded target was installed as, for a server that names none
 
     @property
     def connection(self) -> str:

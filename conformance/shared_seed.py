@@ -30,7 +30,7 @@ __all__ = ["SharedSeed", "clean_after_run", "open_loader"]
 def open_loader(run: Run, target: Target) -> Iterator[Loader]:
     """A seeding loader for the run's cast on the target, its admin client closed afterwards."""
     with DirectusClient(target.base_url, verify=target.verify) as client:
-        yield Loader(Admin(client, target.admin), load_fixture(run.cast_file), run.run_tag)
+        yield Loader(Admin(client, target.admin, target.release), load_fixture(run.cast_file), run.run_tag)
 
 
 class SharedSeed:
