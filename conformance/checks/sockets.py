@@ -3,13 +3,16 @@ the cast's posts over it (`items` messages), as ../shared/spec/directus-auth-sur
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
-from conformance.cast import Cast
-from conformance.client import DirectusClient
-from conformance.evidence import received, require
+from conformance.cast import Cast, Persona
+from conformance.client import DirectusClient, DirectusError, bearer
+from conformance.evidence import expect_status, received, require
 from conformance.facts import SocketDoor, TargetFacts
 from conformance.realtime import GRAPHQL_WS, Message, Refused, Socket, open_socket
+from conformance.seeding import Loader
 
 __all__ = [
     "AUTH_TIMEOUT_BOUND_S",
@@ -18,9 +21,11 @@ __all__ = [
     "auth_ok",
     "authenticated",
     "door",
+    "foreign_post",
     "graphql_door",
     "graphql_socket",
     "items",
+    "other_author_writes",
     "post_ids",
     "posts_refused",
 ]
@@ -90,3 +95,43 @@ def post_ids(message: Message | None) -> list[int] | None:
 def posts_refused(answer: Message | None) -> bool:
     """No posts came back: an error answer (FORBIDDEN), nothing at all, or an empty list."""
     return not post_ids(answer)
+
+
+def an_admin(cast: Cast) -> Persona:
+    return received(next((p for p in cast.personas.values() if p.is_admin), None), "an admin in the cast")
+
+
+@contextlib.contextmanager
+def foreign_post(loader: Loader, cast: Cast) -> Iterator[int]:
+    """A post by the cast's admin, created for the check's duration: no member's to read or change (and a check that
+    a member can, on a faulty server, spoils no seeded post)."""
+    author = an_admin(cast)
+    post = loader.admin.call(
+        "POST",
+        f"/items/{cast.collection}",
+        action=f"create a post by {author.name}",
+        json={"title": f"{author.name}'s draft {cast.run_tag}", "author": author.id},
+    )
+    try:
+        yield int(post["id"])
+    finally:  # a faulty server may have let the member delete it already
+        with contextlib.suppress(DirectusError):
+            loader.admin.call("DELETE", f"/items/{cast.collection}/{post['id']}", action="delete the draft")
+
+
+def other_author_writes(directus: DirectusClient, cast: Cast, owner: Persona) -> Persona:
+    """Another member with posts of their own rewrites one (its seeded title, by their static token): an event for
+    them, none for the owner. Returns who wrote."""
+    writer = received(
+        next((p for p in cast.personas.values() if not p.is_admin and p != owner and cast.posts_of(p)), None),
+        "a member besides the owner with posts of their own",
+    )
+    post = cast.posts_of(writer)[0]
+    answer = directus.request(
+        "PATCH",
+        f"/items/{cast.collection}/{post}",
+        json={"title": cast.titles[post]},
+        headers=bearer(writer.static_token),
+    )
+    expect_status(answer, 200, why=f"{writer.name} updates their own post {post}")
+    return writer
