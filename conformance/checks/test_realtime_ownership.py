@@ -4,8 +4,7 @@ whatever the admin and other members write meanwhile."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
 
@@ -81,16 +80,12 @@ def test_socket_items_obey_ownership(
         )
 
 
-EVENT_KINDS = ["every event", "update", "delete"]
-
-
-@contextmanager
-def subscribed(socket: Socket, cast: Cast, event: str) -> Iterator[Message | None]:
-    """Subscribe the socket to the posts (to one kind of event, or to all), yielding the first answer."""
+def subscribe(socket: Socket, cast: Cast, event: str) -> Message | None:
+    """Subscribe the socket to the posts (to one kind of event, or to all); the first answer."""
     subscription: Message = {"type": "subscribe", "collection": cast.collection, "query": {"fields": ["id", "author"]}}
     if event != "every event":
         subscription["event"] = event
-    yield socket.ask(subscription)
+    return socket.ask(subscription)
 
 
 def is_update_of(post: int) -> Callable[[Message], bool]:
@@ -112,7 +107,8 @@ def test_subscription_delivers_own_posts_only(
 ) -> None:
     owner = cast.playing("owner")
     mine, own = cast.posts_of(owner), cast.posts_of(owner)[0]
-    with owner_socket(directus, target_facts, cast) as socket, subscribed(socket, cast, event) as first:
+    with owner_socket(directus, target_facts, cast) as socket:
+        first = subscribe(socket, cast, event)
         if event == "every event":
             expect(
                 post_ids(first) == mine, f"the first data holds exactly {owner.name}'s posts {mine}", socket.transcript
@@ -147,7 +143,8 @@ def test_subscription_delivers_own_posts_only(
 def test_subscription_gets_no_foreign_deletes(
     directus: DirectusClient, target_facts: TargetFacts, cast: Cast, loader: Loader, event: str
 ) -> None:
-    with owner_socket(directus, target_facts, cast) as socket, subscribed(socket, cast, event):
+    with owner_socket(directus, target_facts, cast) as socket:
+        subscribe(socket, cast, event)
         with foreign_post(loader, cast) as draft:
             pass
         deletes = [m for m in socket.collect(CREATE_QUIET_S) if m.get("event") == "delete"]
