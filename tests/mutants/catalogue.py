@@ -733,6 +733,8 @@ class StaticTokensDropped(Described):
             "OWNERSHIP-NO-LEAK-REST",
             "OWNERSHIP-OTHERS-403",
             "OWNERSHIP-UPDATE-OWN",
+            "SOCKET-SUBSCRIBE-OWN-ONLY",  # another member's write over REST, by her static token
+            "GQL-SOCKET-SUBSCRIPTION-OWN-ONLY",
             "STATIC-AUTHENTICATES",
             "STATIC-REGENERATION",
             "STATIC-REVOKE",
