@@ -9,7 +9,7 @@ from typing import Any
 
 from conformance.cast import Cast, Persona
 from conformance.client import DirectusClient, DirectusError, bearer
-from conformance.evidence import expect_status, received, require
+from conformance.evidence import expect, expect_status, received, require
 from conformance.facts import SocketDoor, TargetFacts
 from conformance.realtime import GRAPHQL_WS, Message, Refused, Socket, open_socket
 from conformance.seeding import Loader
@@ -21,6 +21,7 @@ __all__ = [
     "auth_ok",
     "authenticated",
     "door",
+    "expect_upgrade_refused",
     "foreign_post",
     "graphql_door",
     "graphql_socket",
@@ -45,6 +46,17 @@ def door(facts: TargetFacts) -> SocketDoor:
 
 def graphql_door(facts: TargetFacts) -> SocketDoor:
     return received(facts.socket_graphql, "the target lists its GraphQL WebSocket in GET /server/info")
+
+
+def expect_upgrade_refused(directus: DirectusClient, path: str, status: int, what: str, **upgrade: Any) -> None:
+    """The upgrade (`open_socket`'s options) is answered with HTTP `status`, not switched to a WebSocket."""
+    try:
+        socket = open_socket(directus, path, **upgrade)
+    except Refused as refused:
+        expect(refused.status == status, f"{what} refused with {status}", refused.transcript)
+        return
+    with socket:
+        expect(False, f"{what} refused with {status}, not switched to a WebSocket", socket.transcript)
 
 
 def auth_ok(message: Message | None) -> bool:

@@ -39,6 +39,7 @@ from conformance.checks.sockets import (
     auth_ok,
     authenticated,
     door,
+    expect_upgrade_refused,
     items,
     post_ids,
     posts_refused,
@@ -188,13 +189,8 @@ def test_upgrade_with_a_bad_token_is_refused(
     token = (
         f"garbage-{secrets.token_hex(8)}" if how == "garbage" else forge(access_token(directus, members.reader), how)
     )
-    try:
-        socket = open_socket(directus, door(target_facts).path, access_token=token)
-    except Refused as refused:
-        expect(refused.status == 401, f"the upgrade refused with 401 ({how} token)", refused.transcript)
-        return
-    with socket:
-        expect(False, f"the upgrade refused with 401 ({how} token), not switched to a WebSocket", socket.transcript)
+    what = f"the upgrade with a {how} token"
+    expect_upgrade_refused(directus, door(target_facts).path, 401, what, access_token=token)
 
 
 @check(
@@ -205,13 +201,8 @@ def test_upgrade_with_a_bad_token_is_refused(
     title="An upgrade from a foreign page's Origin is refused with HTTP 403 (cross-site WebSocket hijacking)",
 )
 def test_upgrade_from_a_foreign_origin_is_refused(directus: DirectusClient, target_facts: TargetFacts) -> None:
-    try:
-        socket = open_socket(directus, door(target_facts).path, origin=FOREIGN_ORIGIN)
-    except Refused as refused:
-        expect(refused.status == 403, f"the upgrade from Origin {FOREIGN_ORIGIN} refused with 403", refused.transcript)
-        return
-    with socket:
-        expect(False, f"the upgrade from Origin {FOREIGN_ORIGIN} refused with 403, not switched", socket.transcript)
+    what = f"the upgrade from Origin {FOREIGN_ORIGIN}"
+    expect_upgrade_refused(directus, door(target_facts).path, 403, what, origin=FOREIGN_ORIGIN)
 
 
 @check(
