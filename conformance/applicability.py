@@ -18,6 +18,7 @@ from conformance.versions import Feature
 __all__ = [
     "GRAPHQL_OFF",
     "NOT_EMBEDDED",
+    "NO_MAILBOX",
     "NO_PERSONA",
     "NO_SOCKET",
     "NO_SSO_REDIRECT",
@@ -50,6 +51,10 @@ SOCKETS_UNKNOWN = (
     "whether the target has WebSockets is unknown: GET /server/info says it to an authenticated caller only (give "
     "--admin-token, or --persona-email in the read-only profile): a realtime check"
 )
+NO_MAILBOX = (
+    "no mailbox to read the target's mail from: give --mail-api (a Mailpit API URL the target's mail reaches); a "
+    "check that follows a mailed link"
+)
 NOT_HANDSHAKE = "the target's REST WebSocket authenticates in {mode} mode, not by a first auth message (handshake)"
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway"})
 LOGIN_FIXTURES = frozenset({"members", "throwaway"})
@@ -62,6 +67,8 @@ def needs_of(declared: Iterable[Requirement], fixtures: Collection[str]) -> set[
         found.add(Need.CAST)
     if "members" in fixtures:
         found.add(Need.MEMBER)
+    if "mailbox" in fixtures:
+        found.add(Need.MAIL)
     if LOGIN_FIXTURES & set(fixtures):
         found.add(Need.PASSWORD_LOGIN)
     return found
@@ -80,6 +87,8 @@ def why_not(
     needs = needs_of(declared, fixtures)
     if Need.EMBEDDED in needs and not (run.target and run.target.embedded):
         return NOT_EMBEDDED
+    if Need.MAIL in needs and not (run.target and run.target.mail_api):
+        return NO_MAILBOX
     if run.readonly and Need.CAST in needs:
         return READONLY
     if run.readonly and Need.MEMBER in needs and run.persona is None:

@@ -265,6 +265,7 @@ def embedded_target(server: EmbeddedDirectus) -> Target:
         refresh_ttl_s=settings.refresh_token_ttl_s,
         verify=str(server.ca_file) if server.ca_file else True,
         release=settings.version,
+        mail_api=server.mail_api,
     )
 
 
@@ -326,7 +327,7 @@ def serve_command(args: argparse.Namespace) -> int:
     """Up until SIGINT / SIGTERM, which is the normal way to stop it (exit 0); the server dying is an error."""
     with embedded(args) as server:
         trusted = {"ca_file": str(server.ca_file)} if server.ca_file else {}  # behind the proxy: the CA to trust
-        print(json.dumps(server.settings.public_facts() | trusted), flush=True)
+        print(json.dumps(server.settings.public_facts() | trusted | {"mail_api": server.mail_api}), flush=True)
         console.print(f"Directus {server.version} is up at {server.url} (PID {server.pid}); Ctrl-C or SIGTERM stops it")
         try:
             while server.process is not None and server.process.poll() is None:

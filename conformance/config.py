@@ -53,6 +53,7 @@ class Target:
     max_wait_s: float = DEFAULT_MAX_WAIT_S
     verify: bool | str = True
     release: str | None = None  # the release an embedded target was installed as, for a server that names none
+    mail_api: str | None = None  # where the checks read what the target mails (see conformance.mail)
 
     @property
     def connection(self) -> str:
@@ -109,6 +110,7 @@ def resolve_target(given: Mapping[str, Any], env: Mapping[str, str], name: str =
         session_cookie=given.get("session_cookie_name") or None,
         max_wait_s=float(max_wait) if max_wait is not None else DEFAULT_MAX_WAIT_S,
         verify=tls_verification(given),
+        mail_api=given.get("mail_api") or None,
     )
 
 

@@ -2,8 +2,8 @@
 
 A check declares its needs with `@check(..., needs=(...))` or, for one parameter, `pytest.param(..., marks=
 needs(...))`; needing the seeded cast or a member to log in as follows from the fixtures it asks for (`cast`,
-`loader`, `throwaway`, `members`; the last two also need password login). `applicability.why_not` decides, in one
-place, whether they are met.
+`loader`, `throwaway`, `members`; the last two also need password login), and a mailbox from `mailbox`.
+`applicability.why_not` decides, in one place, whether they are met.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Need(enum.Enum):
     SOCKET_HANDSHAKE = "a WebSocket that authenticates by its first message (WEBSOCKETS_REST_AUTH=handshake)"
     GRAPHQL_SOCKET = "GraphQL over WebSocket (WEBSOCKETS_GRAPHQL_ENABLED; GET /server/info lists websocket.graphql)"
     SSO_REDIRECT = "an OAuth2 or OpenID login provider (GET /auth lists one)"
+    MAIL = "a mailbox the target's mail reaches (the embedded target's sink, or --mail-api)"
     EMBEDDED = "a throwaway embedded target (the probe has effects beyond the target, or breaks it)"
 
 

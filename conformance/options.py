@@ -62,6 +62,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("--max-wait", "longest wait a check may make for a token to expire, in seconds (default 30)", type=float),
     Option("--refresh-cookie-name", "the target's REFRESH_TOKEN_COOKIE_NAME (default: learnt from a cookie login)"),
     Option("--session-cookie-name", "the target's SESSION_COOKIE_NAME (default: learnt from a session login)"),
+    Option(
+        "--mail-api",
+        "where the target's mail can be read: a Mailpit API URL (http://…:8025) or a Maildir (file:///…); without "
+        "it the checks that follow a mailed link (password reset, invitations) are skipped",
+        env=("DIRECTUS_MAIL_API",),
+    ),
     Option("--ca-bundle", "PEM file of the CA that signed the target's TLS certificate", type=Path),
     Option("--insecure", "do not verify the target's TLS certificate (a test server only)", switch=True),
     Option(
@@ -122,6 +128,7 @@ TARGET = (
     "session_cookie_name",
     "ca_bundle",
     "insecure",
+    "mail_api",
 )
 """What names a target and its cast: `seed` and `clean` take these."""
 RUN = tuple(BY_NAME)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from conformance.checks.api import (
@@ -21,6 +23,7 @@ from conformance.checks.api import (
     expect_status,
     received,
     register_secret,
+    require_status,
 )
 
 BEHAVIOUR = "Two-factor authentication"
@@ -110,3 +113,31 @@ def test_login_with_valid_otp_succeeds(directus: DirectusClient, tfa_user: TfaUs
 def test_totp_secret_is_long_enough(tfa_user: TfaUser) -> None:
     bits = len(tfa_user.totp.byte_secret()) * 8
     expect(bits >= 128, f"a secret of at least 128 bits (this one has {bits})")
+
+
+def replayed_login(
+    directus: DirectusClient, user: Persona, totp: DirectusTOTP
+) -> tuple[httpx.Response, httpx.Response]:
+    """A login with the current code, and the same code again at once, both within the code's 30 s window (tried
+    again in the next window when the first pair straddled two)."""
+    for _ in range(2):
+        taken = time.time()
+        code = totp.at(taken)
+        first = directus.login(user.email, user.password, otp=code).response
+        again = directus.login(user.email, user.password, otp=code).response
+        if totp.window(time.time()) == totp.window(taken):
+            break
+    return first, again
+
+
+@check(
+    "TFA-OTP-SINGLE-USE",
+    level="SHOULD",
+    needs=NEEDS,
+    refs=(*REFS, "https://github.com/OWASP/ASVS/blob/v4.0.3/4.0/en/0x11-V2-Authentication.md#v28"),
+    title="A one-time password that logged in once is refused when replayed in the same window (ASVS 2.8.4)",
+)
+def test_one_time_password_is_used_once(directus: DirectusClient, tfa_user: TfaUser) -> None:
+    first, again = replayed_login(directus, tfa_user.persona, tfa_user.totp)
+    require_status(first, 200, "a login with a valid OTP")
+    expect_status(again, 401, "INVALID_OTP", why="the same OTP, replayed within its window")

@@ -23,6 +23,7 @@ import httpx
 from conformance.console import step
 from conformance.embedded.databases import DATABASE_SERVERS, DatabaseServer
 from conformance.embedded.install import DEFAULT_VERSION, Installation, ensure_installed
+from conformance.embedded.mail_sink import MailSink
 from conformance.embedded.node import node_binary, node_environment
 from conformance.embedded.processes import die_with_parent, stop
 from conformance.embedded.proxy import TlsProxy
@@ -58,6 +59,7 @@ class EmbeddedDirectus:
         self.ready = False
         self.database: DatabaseServer | None = None  # besides SQLite (settings.database)
         self.proxy: TlsProxy | None = None  # settings.behind_proxy
+        self.mail_sink: MailSink | None = None  # where Directus sends its mail
 
     @property
     def url(self) -> str:
@@ -68,6 +70,11 @@ class EmbeddedDirectus:
     def ca_file(self) -> Path | None:
         """The throwaway CA the proxy's certificate is issued by: the run trusts it."""
         return self.proxy.ca_file if self.proxy else None
+
+    @property
+    def mail_api(self) -> str | None:
+        """The mailbox the checks read what Directus sent (a Maildir's file URL), while the server runs."""
+        return self.mail_sink.url if self.mail_sink else None
 
     @property
     def log_path(self) -> Path:
@@ -109,6 +116,8 @@ class EmbeddedDirectus:
         env = node_environment() | self.settings.environment(database, self.workdir)
         env["NODE_COMPILE_CACHE"] = str(installation.compile_cache)  # a faster boot once it is filled
         self.launched_at = time.monotonic()
+        self.mail_sink = MailSink(self.settings.mail_port, self.workdir)
+        self.mail_sink.start()
         if self.settings.behind_proxy:
             self.proxy = TlsProxy(self.settings.proxy_port, upstream=self.settings.port)
             self.proxy.start()
@@ -141,9 +150,12 @@ class EmbeddedDirectus:
         self.ready = True
 
     def stop(self) -> None:
-        """Stop the server by PID (SIGTERM, then SIGKILL after a bound), then what ran beside it, and remove its
-        working directory."""
+        """Stop the server by PID (SIGTERM, then SIGKILL after a bound), then what ran beside it (mail sink, proxy,
+        database), and remove its working directory."""
         stop(self.process, STOP_TIMEOUT_S)
+        if self.mail_sink is not None:
+            self.mail_sink.stop()
+            self.mail_sink = None
         if self.proxy is not None:
             self.proxy.stop()
             self.proxy = None

@@ -29,10 +29,11 @@ HARNESS_OWNED = frozenset(
         *("HOST", "PORT", "PUBLIC_URL", "KEY", "SECRET", "DB_CLIENT", "DB_FILENAME"),
         *("ADMIN_EMAIL", "ADMIN_PASSWORD", "ADMIN_TOKEN"),
         *("ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "SESSION_COOKIE_TTL", "SESSION_REFRESH_GRACE_PERIOD"),
+        *("EMAIL_TRANSPORT", "EMAIL_SMTP_HOST", "EMAIL_SMTP_PORT"),
     }
 )
 """What `--directus-env` may not set: loopback, the run's secrets and database, and the lifetimes the checks are
-told of (their wait bounds and the cookie Max-Age they compare)."""
+told of (their wait bounds and the cookie Max-Age they compare), and where mail goes (the run's sink)."""
 
 
 FAKE_SSO_PROVIDER = {
@@ -109,6 +110,7 @@ class EmbeddedSettings:
     database: str = "sqlite"  # --database: see DATABASES
     behind_proxy: bool = False  # --behind-proxy: nginx with TLS on a sub-path in front (see proxy)
     proxy_port: int = field(default_factory=free_port)
+    mail_port: int = field(default_factory=free_port)  # the mail sink's SMTP port (see mail_sink)
     refresh_token_ttl_s: int = 3600
     session_cookie_ttl_s: int = 3600
     session_refresh_grace_period_s: int = 2
@@ -171,6 +173,13 @@ class EmbeddedSettings:
                 # 3 s instead of 10, which bounds the expiry checks' wait
                 **REALTIME,
                 **FAKE_SSO_PROVIDER,
+                # every mail (password reset, invitation, registration) goes to the run's sink on loopback
+                "EMAIL_TRANSPORT": "smtp",
+                "EMAIL_SMTP_HOST": "127.0.0.1",
+                "EMAIL_SMTP_PORT": str(self.mail_port),
+                "EMAIL_SMTP_SECURE": "false",
+                "EMAIL_SMTP_IGNORE_TLS": "true",
+                "EMAIL_VERIFY_SETUP": "false",
                 "LOG_LEVEL": "warn",
                 "LOG_STYLE": "raw",
             }

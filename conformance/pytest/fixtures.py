@@ -21,6 +21,7 @@ from conformance.config import Target
 from conformance.errors import SeedFailed
 from conformance.evidence import require_status
 from conformance.facts import CookieNames, TargetFacts, learn
+from conformance.mail import Mailbox, open_mailbox
 from conformance.profiles import Profile
 from conformance.pytest.allure_labels import label_for_allure
 from conformance.pytest.configured import run_of
@@ -165,6 +166,13 @@ def cast(pytestconfig: pytest.Config) -> Cast:
 @pytest.fixture(scope="session")
 def loader(pytestconfig: pytest.Config) -> Loader:
     return process_target(pytestconfig).loader()
+
+
+@pytest.fixture(scope="session")
+def mailbox(target: Target) -> Mailbox:
+    """What the target mailed (the embedded sink's Maildir, or --mail-api); checks that ask for it need one."""
+    assert target.mail_api is not None  # applicability: Need.MAIL follows from this fixture
+    return open_mailbox(target.mail_api)
 
 
 @pytest.fixture

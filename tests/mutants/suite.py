@@ -43,6 +43,7 @@ def run_suite(base_url: str, server: EmbeddedDirectus, reports: Path, workers: i
         str(settings.session_refresh_grace_period_s),
         "--refresh-ttl",
         str(settings.refresh_token_ttl_s),
+        *("--mail-api", str(server.mail_api)),
         *("--waivers", str(KNOWN_ADVISORIES_FILE)),  # what the embedded default ships with: its known advisories
     ]
     env = {**os.environ, "DIRECTUS_ADMIN_TOKEN": settings.admin_token}

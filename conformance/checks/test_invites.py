@@ -1,0 +1,116 @@
+"""Invitations: only those who may create users invite, nobody learns who is registered by trying, and an
+invitation's token is accepted once."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from conformance.checks.accounts import (
+    UNLISTED_URL,
+    USERS_SERVICE,
+    accept_invite,
+    invite,
+    mailed,
+    new_password,
+    nobody,
+    user_by_email,
+)
+from conformance.checks.api import (
+    Cast,
+    DirectusClient,
+    Loader,
+    Persona,
+    bearer,
+    check,
+    error_code,
+    expect,
+    expect_status,
+    require_status,
+)
+from conformance.mail import Mailbox
+
+BEHAVIOUR = "Invitations"
+DOCS = "/reference/system/users#invite-a-new-user"
+CONTROLLER = "api/src/controllers/users.ts"
+
+
+@pytest.fixture
+def invitee(cast: Cast, loader: Loader) -> Iterator[str]:
+    """An address nobody has, in the run's namespace; whoever an invitation made of it is deleted after."""
+    email = f"invitee{secrets.token_hex(4)}+{cast.run_tag}@example.com"
+    yield email
+    invited = user_by_email(loader, email)
+    if invited is not None:
+        loader.delete_user(invited["id"])
+
+
+@check(
+    "INVITE-ANONYMOUS-CREATES-NOTHING",
+    level="MUST",
+    refs=(DOCS, USERS_SERVICE),
+    title="An anonymous invitation creates no user (refused with 403, or 204 with nothing done)",
+)
+def test_anonymous_invite_creates_nobody(directus: DirectusClient, cast: Cast, loader: Loader, invitee: str) -> None:
+    answered = invite(directus, invitee, cast.member_role_id, headers={})
+    expect_status(answered, (204, 403), why="an invitation by nobody")
+    expect(user_by_email(loader, invitee) is None, f"no user {invitee} (the admin re-reads /users)", answered)
+
+
+@check(
+    "INVITE-ANONYMOUS-NO-ENUMERATION",
+    level="SHOULD",
+    refs=(CONTROLLER, USERS_SERVICE),
+    title="An anonymous invitation is answered alike for a registered and an unknown email",
+)
+def test_anonymous_invite_does_not_tell_who_is_registered(
+    directus: DirectusClient, throwaway: Callable[[], Persona]
+) -> None:
+    role = str(uuid.uuid4())  # any role: the answer must not depend on the email
+    registered = invite(directus, throwaway().email, role, headers={})
+    unknown = invite(directus, nobody(), role, headers={})
+    expect(
+        (registered.status_code, error_code(registered)) == (unknown.status_code, error_code(unknown)),
+        f"the answer an unknown email gets, HTTP {unknown.status_code} {error_code(unknown) or ''}, for a "
+        "registered one",
+        registered,
+    )
+
+
+@check(
+    "INVITE-ACCEPT-ONCE",
+    level="MUST",
+    refs=(DOCS, USERS_SERVICE),
+    title="The mailed invitation token is accepted once (204: the invitee logs in); accepted again it is refused "
+    "with 400 INVALID_INVITE",
+)
+def test_invitation_is_accepted_once(
+    directus: DirectusClient, cast: Cast, loader: Loader, mailbox: Mailbox, invitee: str
+) -> None:
+    admin = bearer(loader.admin.token())
+    require_status(invite(directus, invitee, cast.member_role_id, admin), 204, "the admin invites a new address")
+    [(_, token)] = mailed(mailbox, invitee)
+    password = new_password()
+    expect_status(accept_invite(directus, token, password), 204, why="accepting the mailed invitation")
+    expect_status(directus.login(invitee, password).response, 200, why="the invitee logs in")
+    expect_status(
+        accept_invite(directus, token, new_password()), 400, "INVALID_INVITE", why="the invitation accepted again"
+    )
+
+
+@check(
+    "INVITE-UNLISTED-URL-REFUSED",
+    level="MUST",
+    refs=(DOCS, USERS_SERVICE),
+    title="An invitation link to a URL outside USER_INVITE_URL_ALLOW_LIST is refused with 400, and nobody is invited",
+)
+def test_invitation_to_an_unlisted_url_is_refused(
+    directus: DirectusClient, cast: Cast, loader: Loader, invitee: str
+) -> None:
+    admin = bearer(loader.admin.token())
+    refused = invite(directus, invitee, cast.member_role_id, admin, invite_url=UNLISTED_URL)
+    expect_status(refused, 400, "INVALID_PAYLOAD", why="an invitation link to an unlisted URL")
+    expect(user_by_email(loader, invitee) is None, f"no user {invitee} (the admin re-reads /users)", refused)

@@ -1,0 +1,141 @@
+"""What the target mailed: the mailbox a run reads, and a bounded wait for the mail to one address.
+
+Two mailboxes, named by a URL (`--mail-api`): a `file://` URL is a Maildir on this machine (the embedded target's
+sink writes one), an `http(s)://` URL a Mailpit HTTP API (a target of yours, sending to a Mailpit). A mail's links
+and tokens are secrets: `Mail.evidence()` is redacted like any request, and each token read is registered.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import mailbox
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import httpx
+
+from conformance.errors import ConfigError
+from conformance.redaction import redact_text, register_secret
+
+__all__ = ["MAIL_WAIT_S", "Mail", "Mailbox", "Maildir", "Mailpit", "NoMail", "open_mailbox", "wait_for_mail"]
+
+MAIL_WAIT_S = 15.0
+"""How long a check waits for a mail: Directus sends after it answers (fire and forget), within a second here."""
+
+_LINK = re.compile(r"https?://[^\s\"'<>]+")
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: tuple[str, ...]
+    subject: str
+    body: str  # the text and HTML parts, decoded
+    received_at: float  # when the mailbox got it (epoch seconds)
+
+    @property
+    def links(self) -> list[str]:
+        return list(dict.fromkeys(html.unescape(link) for link in _LINK.findall(self.body)))
+
+    @property
+    def token(self) -> str | None:
+        """The `token` query parameter of the first link that has one (a reset, invitation or verification link);
+        registered as a secret."""
+        for link in self.links:
+            values = parse_qs(urlsplit(link).query).get("token")
+            if values:
+                register_secret(values[0])
+                return values[0]
+        return None
+
+    def evidence(self) -> list[str]:
+        """What a failure shows of the mail (an `evidence.Exchange`): to whom, its subject, its links, redacted."""
+        lines = [f"mail:     to {', '.join(self.to)}: {self.subject!r}"]
+        return lines + [f"  link:   {redact_text(link)}" for link in self.links or ["(none)"]]
+
+
+class Mailbox(Protocol):
+    def mails_to(self, address: str) -> list[Mail]:
+        """Every mail the mailbox holds for `address` (case-insensitive), oldest first."""
+        ...
+
+
+class NoMail(AssertionError):
+    """Fewer mails reached the address than a check waited for."""
+
+
+def wait_for_mail(box: Mailbox, address: str, count: int = 1, timeout_s: float = MAIL_WAIT_S) -> list[Mail]:
+    """The first `count` mails to `address`, once that many have arrived; NoMail after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        mails = box.mails_to(address)
+        if len(mails) >= count:
+            return mails[:count]
+        if time.monotonic() >= deadline:
+            raise NoMail(f"{len(mails)} of {count} mail(s) to {address} arrived within {timeout_s:.0f} s")
+        time.sleep(0.1)
+
+
+def _body_of(message: EmailMessage) -> str:
+    parts = [part for part in message.walk() if part.get_content_type() in ("text/plain", "text/html")]
+    return "\n".join(str(part.get_content()) for part in parts)
+
+
+class Maildir:
+    """A Maildir on this machine (the embedded target's sink writes one)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def mails_to(self, address: str) -> list[Mail]:
+        if not self.path.is_dir():
+            return []
+        mails = []
+        for message in mailbox.Maildir(self.path, factory=None, create=False):
+            parsed: Any = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+            to = tuple(found for _, found in getaddresses(parsed.get_all("To", [])))
+            if address.lower() in (a.lower() for a in to):
+                mails.append(Mail(to, str(parsed["Subject"] or ""), _body_of(parsed), message.get_date()))
+        return sorted(mails, key=lambda mail: mail.received_at)
+
+
+class Mailpit:
+    """A Mailpit's HTTP API (`GET /api/v1/search`, `GET /api/v1/message/{ID}`), for a target that sends to one."""
+
+    def __init__(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.transport = transport  # a unit test's; else the network
+
+    def mails_to(self, address: str) -> list[Mail]:
+        with httpx.Client(base_url=self.url, timeout=10, transport=self.transport) as client:
+            found = client.get("/api/v1/search", params={"query": f'to:"{address}"', "limit": 50})
+            found.raise_for_status()
+            mails = []
+            for summary in found.json().get("messages") or []:
+                to = tuple(str(a.get("Address", "")) for a in summary.get("To") or [])
+                if address.lower() not in (a.lower() for a in to):
+                    continue  # Mailpit's search matches parts of addresses
+                message = client.get(f"/api/v1/message/{summary['ID']}")
+                message.raise_for_status()
+                body = "\n".join(str(message.json().get(key) or "") for key in ("Text", "HTML"))
+                created = datetime.fromisoformat(str(summary["Created"]).replace("Z", "+00:00")).timestamp()
+                mails.append(Mail(to, str(summary.get("Subject", "")), body, created))
+        return sorted(mails, key=lambda mail: mail.received_at)
+
+
+def open_mailbox(url: str) -> Mailbox:
+    """The mailbox `--mail-api` names: `file:///…` a Maildir, `http(s)://…` a Mailpit."""
+    parts = urlsplit(url)
+    if parts.scheme == "file":
+        return Maildir(Path(unquote(parts.path)))
+    if parts.scheme in ("http", "https"):
+        return Mailpit(url)
+    raise ConfigError(f"--mail-api {url!r}: give a Mailpit API URL (http://…:8025) or a Maildir (file:///…)")
