@@ -20,6 +20,7 @@ import jwt
 from conformance.embedded import DEFAULT_VERSION
 from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.totp import DirectusTOTP
+from tests.mutants.account_mutants import ACCOUNT_MUTANTS
 from tests.mutants.proxy import (
     Described,
     ProxyRequest,
@@ -866,17 +867,21 @@ class PasswordChangeKeepsSessions(Described):
             )
         return sent_credential(request, cookies=(REFRESH_COOKIE,)) or StickySession.session(request)
 
+    def password_set(self, request: ProxyRequest, upstream: Upstream) -> tuple[str, str] | None:
+        """Whose password the request sets, and to what: an admin's PATCH /users/:id."""
+        body = request.json()
+        sets_password = isinstance(body, dict) and "password" in body
+        if request.method == "PATCH" and USER_ITEM.match(request.path) and sets_password:
+            user = upstream.admin("GET", request.path, params={"fields": "email"}).json()["data"]
+            return str(user["email"]), str(body["password"])
+        return None
+
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         body = request.json()
-        if (
-            request.method == "PATCH"
-            and USER_ITEM.match(request.path)
-            and isinstance(body, dict)
-            and "password" in body
-        ):
-            user = upstream.admin("GET", request.path, params={"fields": "email"}).json()["data"]
+        changed = self.password_set(request, upstream)
+        if changed:
             with self.lock:
-                self.passwords[user["email"]] = body["password"]
+                self.passwords[changed[0]] = changed[1]
         if request.path == "/auth/refresh":
             key = self.credential(request)
             with self.lock:
@@ -905,6 +910,22 @@ class PasswordChangeKeepsSessions(Described):
         return response
 
 
+class ResetKeepsSessions(PasswordChangeKeepsSessions):
+    name = "reset-keeps-sessions"
+    behaviour = "Password reset"
+    description = "sessions survive a password reset (directus_sessions not cleared, as before Directus 11.9)"
+    expected = frozenset({"RESET-ENDS-SESSIONS"})
+
+    def password_set(self, request: ProxyRequest, upstream: Upstream) -> tuple[str, str] | None:
+        """A reset by mailed token: the email is the token's claim (its signature is Directus's to check)."""
+        body = request.json()
+        token = str(body.get("token")) if isinstance(body, dict) else ""
+        if request.path == "/auth/password/reset" and token.startswith("eyJ"):
+            claims = jwt.decode(token, options={"verify_signature": False})
+            return str(claims.get("email")), str(body.get("password"))
+        return None
+
+
 MUTANTS += [
     PublicItemRead,
     PublicRoles,
@@ -922,6 +943,7 @@ MUTANTS += [
     BearerStripped,
     QueryTokenStripped,
     PasswordChangeKeepsSessions,
+    ResetKeepsSessions,
 ]
 
 
@@ -1347,7 +1369,7 @@ class IntrospectionBlockedSdlServed(Described):
         return request
 
 
-MUTANTS += [IntrospectionBlockedSdlServed, *SOCKET_MUTANTS]
+MUTANTS += [IntrospectionBlockedSdlServed, *SOCKET_MUTANTS, *ACCOUNT_MUTANTS]
 MUTANTS += [
     FileWrittenBeforeAuth,
     FlowTriggerAsService,
@@ -1369,6 +1391,9 @@ STOCK_FINDINGS: dict[str, str] = {
     "TFA-SECRET-LENGTH": "otplib's default secret is 80 bits",
     "SOCKET-SUBSCRIBE-DELETE-NO-FOREIGN-KEYS": "Directus sends every deleted key to every subscriber, unread",
     "SOCKET-REVOKED-USER-SERVED-NO-MORE": "a socket's rights are computed once, at auth; user changes reach no socket",
+    "INVITE-ANONYMOUS-NO-ENUMERATION": "an anonymous invitation gets 204 for a registered email, 403 for others",
+    "LOGIN-LIMIT-TRIP-ISSUES-NO-TOKENS": "the attempt that suspends the user still checks the password, and logs in",
+    "TFA-OTP-SINGLE-USE": "Directus does not remember used one-time passwords",
 }
 """SHOULD checks that already fail (as findings) on a stock Directus: the no-mutation run is their negative
 control, so no mutant is needed to show they can fail."""

@@ -8,6 +8,7 @@ from dataclasses import replace
 from conformance.admin import Facts
 from conformance.applicability import (
     GRAPHQL_OFF,
+    NO_MAILBOX,
     NO_PERSONA,
     NO_SSO_REDIRECT,
     NOT_EMBEDDED,
@@ -91,6 +92,12 @@ def test_a_probe_with_effects_beyond_the_target_runs_only_on_an_embedded_one() -
     assert why_not([Need.EMBEDDED], ["directus"], FULL, never, login_on) == NOT_EMBEDDED
     embedded = replace(FULL, target=Target("http://127.0.0.1:8055", embedded=True))
     assert why_not([Need.EMBEDDED], ["directus"], embedded, never, login_on) is None
+
+
+def test_a_check_that_reads_the_targets_mail_needs_a_mailbox() -> None:
+    assert why_not([], ["directus", "mailbox"], FULL, never, login_on) == NO_MAILBOX
+    with_mail = replace(FULL, target=Target("https://cms.example.com", mail_api="http://127.0.0.1:8025"))
+    assert why_not([], ["directus", "mailbox"], with_mail, never, login_on) is None
 
 
 def test_an_sso_check_needs_an_oauth2_or_openid_provider() -> None:

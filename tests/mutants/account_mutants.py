@@ -1,0 +1,225 @@
+"""The account mutants: realistic ways password reset, invitations, registration and the login-attempt limit break
+(many as older Directus releases had them). Each names the checks that must catch it, and no others."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import httpx
+import jwt
+
+from tests.mutants.exchange import ProxyRequest, Upstream
+from tests.mutants.proxy import Described, error, respond
+
+__all__ = ["ACCOUNT_MUTANTS"]
+
+RESET_REQUEST, RESET = "/auth/password/request", "/auth/password/reset"
+INVITE, ACCEPT = "/users/invite", "/users/invite/accept"
+
+
+def body_of(request: ProxyRequest) -> dict[str, Any]:
+    body = request.json()
+    return body if isinstance(body, dict) else {}
+
+
+def registered(upstream: Upstream, email: Any) -> dict[str, Any] | None:
+    """The user with this email (id, status), as the admin sees it."""
+    params = {"filter[email][_eq]": str(email), "fields": "id,status", "limit": "1"}
+    found = upstream.admin("GET", "/users", params=params).json().get("data") or []
+    return dict(found[0]) if found else None
+
+
+def scope_of(token: Any) -> str | None:
+    """A JWT's `scope` claim, read without verifying it (None: no JWT, or no scope)."""
+    try:
+        return jwt.decode(str(token), options={"verify_signature": False}).get("scope")
+    except jwt.InvalidTokenError:
+        return None
+
+
+class RemembersAcceptedTokens(Described):
+    """Remembers the tokens `path` accepted (204)."""
+
+    path: str
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.lock = threading.Lock()
+
+    def accepted_before(self, request: ProxyRequest) -> bool:
+        with self.lock:
+            return request.path == self.path and body_of(request).get("token") in self.used
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == self.path and response.status_code == 204:
+            with self.lock:
+                self.used.add(str(body_of(request).get("token")))
+        return response
+
+
+class UsedOnce(RemembersAcceptedTokens):
+    """A token `path` accepted before is accepted again, unforwarded."""
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        return respond(204) if self.accepted_before(request) else request
+
+
+class ResetTokenReusable(UsedOnce):
+    name = "reset-token-reusable"
+    behaviour = "Password reset"
+    description = "a reset token works again after it was used (single use not enforced)"
+    expected = frozenset({"RESET-TOKEN-SINGLE-USE"})
+    path = RESET
+
+
+class InvitationReusable(UsedOnce):
+    name = "invitation-reusable"
+    behaviour = "Invitations"
+    description = "an invitation token is accepted again after it was accepted"
+    expected = frozenset({"INVITE-ACCEPT-ONCE"})
+    path = ACCEPT
+
+
+class ResetRequestTellsRegistered(Described):
+    name = "reset-request-tells-registered"
+    behaviour = "Password reset"
+    description = (
+        "an unlisted reset URL is refused (400) for registered emails only, unknown ones get 204: the user lookup "
+        "before the URL check (Directus < 11.14.1, GHSA-jr94)"
+    )
+    expected = frozenset({"RESET-REQUEST-NO-ENUMERATION"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = body_of(request)
+        if request.path == RESET_REQUEST and body.get("reset_url") and registered(upstream, body.get("email")) is None:
+            return respond(204)
+        return request
+
+
+class ResetRequestSlowForRegistered(Described):
+    name = "reset-request-slow-for-registered"
+    behaviour = "Password reset"
+    description = "a reset request for a registered email takes 600 ms longer (the mail sent before answering)"
+    expected = frozenset({"RESET-REQUEST-TIMING-ALIKE"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == RESET_REQUEST and registered(upstream, body_of(request).get("email")) is not None:
+            time.sleep(0.6)
+        return response
+
+
+class SupersededResetTokenAccepted(RemembersAcceptedTokens):
+    name = "superseded-reset-token-accepted"
+    behaviour = "Password reset"
+    description = "a reset token issued before the password changed still resets it (the token not bound to it)"
+    expected = frozenset({"RESET-SUPERSEDED-TOKEN-REFUSED"})
+    path = RESET
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        never_used = not self.accepted_before(request)  # a token used once is RESET-TOKEN-SINGLE-USE's
+        response = super().response(request, response, upstream)
+        reset_token = scope_of(body_of(request).get("token")) == "password-reset"
+        if request.path == RESET and response.status_code == 403 and reset_token and never_used:
+            return respond(204)
+        return response
+
+
+class ResetAcceptsAnyToken(Described):
+    name = "reset-accepts-any-token"
+    behaviour = "Password reset"
+    description = "any token the target signed resets a password (its scope not checked: an access token will do)"
+    expected = frozenset({"RESET-TOKEN-OF-ANOTHER-KIND-REFUSED"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        token = str(body_of(request).get("token"))
+        if request.path == RESET and token.startswith("eyJ"):
+            try:
+                claims = jwt.decode(token, upstream.secret, algorithms=["HS256"], issuer="directus")
+            except jwt.InvalidTokenError:
+                return request
+            if claims.get("scope") != "password-reset":
+                return respond(204)
+        return request
+
+
+class ResetBadTokenCrashes(Described):
+    name = "reset-bad-token-500"
+    behaviour = "Password reset"
+    description = "a JWT reset token whose signature does not verify crashes the handler: 500 (10.x's raw jwt.verify)"
+    expected = frozenset({"RESET-BAD-TOKEN-4XX"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        # JWTs only: the generative suites' random strings stay refused, so only this check sees the crash
+        jwt_shaped = str(body_of(request).get("token")).startswith("eyJ")
+        if request.path == RESET and jwt_shaped and b"INVALID_TOKEN" in response.content:
+            return error(500, "INTERNAL_SERVER_ERROR")
+        return response
+
+
+class AnonymousInviteAsAdmin(Described):
+    name = "anonymous-invite-as-admin"
+    behaviour = "Invitations"
+    description = "anonymous invitations are sent with the admin's token (an 'invite a friend' form behind a gateway)"
+    expected = frozenset({"INVITE-ANONYMOUS-CREATES-NOTHING"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        # only the run's own invitees: an invitation of anybody else would leave a user behind
+        invitee = str(body_of(request).get("email")).startswith("invitee")
+        if request.path == INVITE and request.is_anonymous and invitee:
+            request.set_header("Authorization", f"Bearer {upstream.admin_token}")
+        return request
+
+
+class InviteUrlUnchecked(Described):
+    name = "invite-url-unchecked"
+    behaviour = "Invitations"
+    description = "an invitation's link URL is not checked against USER_INVITE_URL_ALLOW_LIST (dropped, not refused)"
+    expected = frozenset({"INVITE-UNLISTED-URL-REFUSED"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = body_of(request)
+        if request.path == INVITE and "invite_url" in body:
+            request.set_json({k: v for k, v in body.items() if k != "invite_url"})
+        return request
+
+
+class RegistrationTakesRole(Described):
+    name = "registration-accepts-role"
+    behaviour = "Registration"
+    description = "a registration naming a role is accepted (204), as if unknown keys were ignored"
+    expected = frozenset({"REGISTER-CANNOT-CHOOSE-ROLE"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        return respond(204) if request.path == "/users/register" and "role" in body_of(request) else request
+
+
+class LoginLimitNotEnforced(Described):
+    name = "login-limit-not-enforced"
+    behaviour = "Login-attempt limit"
+    description = "a user who reached auth_login_attempts is not suspended (the limit not enforced)"
+    expected = frozenset({"LOGIN-LIMIT-SUSPENDS"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        email = body_of(request).get("email")
+        if request.path == "/auth/login" and response.status_code == 200 and str(email).startswith("throwaway"):
+            user = registered(upstream, email)
+            if user and user["status"] == "suspended":
+                upstream.admin("PATCH", f"/users/{user['id']}", json={"status": "active"})
+        return response
+
+
+ACCOUNT_MUTANTS: list[type[Described]] = [
+    ResetTokenReusable,
+    InvitationReusable,
+    ResetRequestTellsRegistered,
+    ResetRequestSlowForRegistered,
+    SupersededResetTokenAccepted,
+    ResetAcceptsAnyToken,
+    ResetBadTokenCrashes,
+    AnonymousInviteAsAdmin,
+    InviteUrlUnchecked,
+    RegistrationTakesRole,
+    LoginLimitNotEnforced,
+]
