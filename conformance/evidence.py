@@ -34,7 +34,7 @@ __all__ = [
 RecordProperty = Callable[[str, object], None]  # pytest's record_property: extra figures for the report
 T = TypeVar("T")
 
-SHOWN_REQUEST_HEADERS = {"authorization", "cookie", "content-type"}
+SHOWN_REQUEST_HEADERS = {"authorization", "cookie", "content-type", "origin", "x-forwarded-for"}
 
 
 class Exchange(Protocol):

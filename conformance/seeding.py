@@ -170,7 +170,7 @@ class Loader:
             },
         )
 
-    def _ensure_user(self, user: dict[str, Any], role_id: str) -> Persona:
+    def _ensure_user(self, user: dict[str, Any], role_id: str | None) -> Persona:
         """Create the user, or converge an existing one (a new password: passwords are never stored)."""
         email = tagged_email(user["email"], self.tag)
         password = secrets.token_urlsafe(18)
@@ -218,8 +218,9 @@ class Loader:
     def give_tfa_grant(self, user_id: str, grant: str) -> None:
         self.access.give_tfa_grant(user_id, grant)
 
-    def create_throwaway(self, role_id: str) -> Persona:
-        """A member nobody else uses, for checks that change a user's state (static token, status, TFA, password)."""
+    def create_throwaway(self, role_id: str | None) -> Persona:
+        """A member nobody else uses, for checks that change a user's state (static token, status, TFA, password);
+        with no role (None), a user whose access is only what a check attaches to them."""
         key = f"throwaway{secrets.token_hex(4)}"
         return self._ensure_user({"key": key, "first_name": "Throwaway", "email": f"{key}@example.com"}, role_id)
 

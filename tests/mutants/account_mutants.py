@@ -1,5 +1,6 @@
-"""The account mutants: realistic ways password reset, invitations, registration and the login-attempt limit break
-(many as older Directus releases had them). Each names the checks that must catch it, and no others."""
+"""The account mutants: realistic ways password reset, invitations, registration, the login-attempt limit and
+address-limited policies break (many as older Directus releases had them). Each names the checks that must catch
+it, and no others."""
 
 from __future__ import annotations
 
@@ -210,6 +211,19 @@ class LoginLimitNotEnforced(Described):
         return response
 
 
+class IpAccessDropped(Described):
+    name = "ip-access-dropped"
+    behaviour = "IP access"
+    description = "a policy's ip_access is dropped on its way in (an admin tool that does not know the field)"
+    expected = frozenset({"IP-ACCESS-REFUSES-OTHER-ADDRESSES"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = body_of(request)
+        if request.path.startswith("/policies") and "ip_access" in body:
+            request.set_json({k: v for k, v in body.items() if k != "ip_access"})
+        return request
+
+
 ACCOUNT_MUTANTS: list[type[Described]] = [
     ResetTokenReusable,
     InvitationReusable,
@@ -222,4 +236,5 @@ ACCOUNT_MUTANTS: list[type[Described]] = [
     InviteUrlUnchecked,
     RegistrationTakesRole,
     LoginLimitNotEnforced,
+    IpAccessDropped,
 ]

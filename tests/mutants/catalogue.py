@@ -1394,6 +1394,7 @@ STOCK_FINDINGS: dict[str, str] = {
     "INVITE-ANONYMOUS-NO-ENUMERATION": "an anonymous invitation gets 204 for a registered email, 403 for others",
     "LOGIN-LIMIT-TRIP-ISSUES-NO-TOKENS": "the attempt that suspends the user still checks the password, and logs in",
     "TFA-OTP-SINGLE-USE": "Directus does not remember used one-time passwords",
+    "IP-FORWARDED-FOR-NOT-TRUSTED": "IP_TRUST_PROXY is true by default before 12.0: a client's X-Forwarded-For counts",
 }
 """SHOULD checks that already fail (as findings) on a stock Directus: the no-mutation run is their negative
 control, so no mutant is needed to show they can fail."""
