@@ -48,6 +48,7 @@ POLICIES = Feature("policies", "11.0.0", "access policies (/policies, /access)")
 SESSIONS_CLEARED_ON_USER_CHANGE = Feature(
     "sessions_cleared_on_user_change", "11.9.2", "sessions cleared when a user's status or password changes"
 )
+PUBLIC_REGISTRATION = Feature("public_registration", "10.11.0", "public registration (POST /users/register)")
 OWNER_REGISTRATION = Feature("owner_registration", "11.13.0", "the project-owner registration (POST /settings/owner)")
 FEATURES: dict[str, Feature] = {
     feature.name: feature
@@ -58,6 +59,7 @@ FEATURES: dict[str, Feature] = {
         SESSION_GRACE_PERIOD,
         POLICIES,
         SESSIONS_CLEARED_ON_USER_CHANGE,
+        PUBLIC_REGISTRATION,
         OWNER_REGISTRATION,
     )
 }

@@ -16,7 +16,6 @@ from conformance.checks.api import (
     DirectusClient,
     Loader,
     Persona,
-    access_token,
     bearer,
     check,
     expect,
@@ -82,7 +81,7 @@ def posts_as(directus: DirectusClient, cast: Cast, token: str, **headers: str) -
 def test_policy_grants_only_from_its_addresses(
     directus: DirectusClient, cast: Cast, address_limited: AddressLimited
 ) -> None:
-    token = access_token(directus, address_limited.user)
+    token = address_limited.user.static_token
     expect_status(posts_as(directus, cast, token), 403, "FORBIDDEN", why="from an address the policy does not list")
     address_limited.allow(EVERYWHERE)
     expect_status(posts_as(directus, cast, token), 200, why="once the policy lists every address")
@@ -99,7 +98,7 @@ def test_policy_grants_only_from_its_addresses(
 def test_forwarded_for_from_a_client_is_not_its_address(
     directus: DirectusClient, cast: Cast, address_limited: AddressLimited
 ) -> None:
-    token = access_token(directus, address_limited.user)
+    token = address_limited.user.static_token
     expect_status(posts_as(directus, cast, token), 403, why="from an address the policy does not list")
     claimed = posts_as(directus, cast, token, **{"X-Forwarded-For": NOBODYS_ADDRESS})
     expect(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from conformance.checks.accounts import USERS_SERVICE, new_password, user_by_email
-from conformance.checks.api import Cast, DirectusClient, Loader, check, expect, expect_status
+from conformance.checks.api import PUBLIC_REGISTRATION, Cast, DirectusClient, Loader, check, expect, expect_status
 
 BEHAVIOUR = "Registration"
 DOCS = "/reference/system/users#register-a-new-user"
@@ -14,6 +14,7 @@ DOCS = "/reference/system/users#register-a-new-user"
 @check(
     "REGISTER-CANNOT-CHOOSE-ROLE",
     level="MUST",
+    needs=(PUBLIC_REGISTRATION,),
     refs=(DOCS, USERS_SERVICE, "api/src/controllers/users.ts"),
     title="A registration that names a role (the administrators') is refused with 400 INVALID_PAYLOAD, and "
     "nobody is registered",
