@@ -18,7 +18,8 @@ def render() -> str:
         "Each mutant is one realistic fault injected by a loopback proxy (`tests/mutants/proxy.py`; WebSockets "
         "through `tests/mutants/socket_relay.py`) in front of the "
         "real embedded Directus. `tests/mutants/test_mutants.py` runs the whole conformance suite through the proxy "
-        "once per mutant and asserts that exactly the listed checks fail — and, with no mutant, that none does. "
+        "once per mutant (the OpenAPI suite only for the mutants it is to catch) and asserts that exactly the listed "
+        "checks fail — and, with no mutant, that none does. "
         "Regenerate this file with `python -m tests.mutants.table > docs/mutants.md`.",
         "",
         "| mutant | behaviour | the fault | caught by |",

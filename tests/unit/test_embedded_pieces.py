@@ -25,7 +25,7 @@ from conformance.embedded.lockfiles import (
     with_prebuilt,
 )
 from conformance.embedded.node import node_binary, node_environment, npm_command
-from conformance.embedded.settings import SERVE_FACTS, SUB_PATH, EmbeddedSettings, free_port
+from conformance.embedded.settings import SERVE_FACTS, SUB_PATH, EmbeddedSettings, free_port, parse_directus_env
 from conformance.errors import ConfigError
 
 
@@ -146,6 +146,15 @@ def test_behind_the_proxy_directus_is_told_its_public_url_and_sets_secure_cookie
     assert env["HOST"] == "127.0.0.1" and settings.public_facts()["base_url"] == settings.public_url
     direct = EmbeddedSettings("11.17.4").environment(tmp_path / "db", tmp_path)
     assert "REFRESH_TOKEN_COOKIE_SECURE" not in direct
+
+
+def test_mail_goes_to_the_runs_sink_on_loopback_and_nobody_may_send_it_elsewhere(tmp_path: Path) -> None:
+    settings = EmbeddedSettings("11.17.4")
+    env = settings.environment(tmp_path / "db", tmp_path)
+    assert (env["EMAIL_TRANSPORT"], env["EMAIL_SMTP_HOST"]) == ("smtp", "127.0.0.1")
+    assert env["EMAIL_SMTP_PORT"] == str(settings.mail_port)
+    with pytest.raises(ConfigError, match="EMAIL_SMTP_HOST: set by the harness"):
+        parse_directus_env(["EMAIL_SMTP_HOST=smtp.example.com"])
 
 
 def test_public_facts_name_everything_serve_promises() -> None:
