@@ -71,7 +71,24 @@ class AccessModel(ABC):
         ...
 
     @abstractmethod
-    def give_tfa_grant(self, user_id: str, grant: str) -> None: ...
+    def give_grant(self, user_id: str, grant: str) -> None:
+        """Give a throwaway user a grant (the TFA grant, an address-limited one)."""
+        ...
+
+    @abstractmethod
+    def address_limited_grant(self, name: str, collection: str, addresses: list[str]) -> str:
+        """A grant that reads `collection` from `addresses` only (`ip_access`)."""
+        ...
+
+    @abstractmethod
+    def limit_grant(self, grant: str, addresses: list[str]) -> None:
+        """Change the addresses an address-limited grant is limited to."""
+        ...
+
+    @abstractmethod
+    def delete_grant(self, grant: str) -> None:
+        """Delete an address-limited grant and its permissions (once no user holds it)."""
+        ...
 
     @abstractmethod
     def clean(self) -> list[str]: ...
@@ -136,10 +153,25 @@ class PolicyAccess(AccessModel):
         self._permissions({"policy": policy}, [TFA_RULE])
         return policy
 
-    def give_tfa_grant(self, user_id: str, grant: str) -> None:
+    def give_grant(self, user_id: str, grant: str) -> None:
         self.admin.call(
             "POST", "/access", action="attach a policy to a throwaway user", json={"user": user_id, "policy": grant}
         )
+
+    def address_limited_grant(self, name: str, collection: str, addresses: list[str]) -> str:
+        policy = self._policy(name, admin_access=False, app_access=False)
+        self.limit_grant(policy, addresses)
+        self._permissions({"policy": policy}, [{"collection": collection, "action": "read"}])
+        return policy
+
+    def limit_grant(self, grant: str, addresses: list[str]) -> None:
+        change = {"ip_access": addresses}
+        self.admin.call("PATCH", f"/policies/{grant}", action="limit a policy's addresses", json=change)
+
+    def delete_grant(self, grant: str) -> None:
+        self._delete_permissions(policy=grant)
+        self._delete_access(policy=grant)
+        self.admin.call("DELETE", f"/policies/{grant}", action="delete an address-limited policy")
 
     def clean(self) -> list[str]:
         removed = []
@@ -197,9 +229,22 @@ class RoleAccess(AccessModel):
         self._permissions({"role": role}, [TFA_RULE])
         return role
 
-    def give_tfa_grant(self, user_id: str, grant: str) -> None:
-        """A 10.x user has one role: the throwaway moves to the TFA role (it needs no access to posts)."""
-        self.admin.call("PATCH", f"/users/{user_id}", action="give a throwaway user the TFA role", json={"role": grant})
+    def give_grant(self, user_id: str, grant: str) -> None:
+        """A 10.x user has one role: the throwaway moves to the grant's role (it needs no access to posts)."""
+        self.admin.call("PATCH", f"/users/{user_id}", action="give a throwaway user a role", json={"role": grant})
+
+    def address_limited_grant(self, name: str, collection: str, addresses: list[str]) -> str:
+        role = self._role(name, admin_access=False, app_access=False)
+        self.limit_grant(role, addresses)
+        self._permissions({"role": role}, [{"collection": collection, "action": "read"}])
+        return role
+
+    def limit_grant(self, grant: str, addresses: list[str]) -> None:
+        self.admin.call("PATCH", f"/roles/{grant}", action="limit a role's addresses", json={"ip_access": addresses})
+
+    def delete_grant(self, grant: str) -> None:
+        self._delete_permissions(role=grant)
+        self.admin.call("DELETE", f"/roles/{grant}", action="delete an address-limited role")
 
     def clean(self) -> list[str]:
         removed = []

@@ -215,8 +215,8 @@ class Loader:
             titles[int(item["id"])] = post["title"]
         return posts, titles
 
-    def give_tfa_grant(self, user_id: str, grant: str) -> None:
-        self.access.give_tfa_grant(user_id, grant)
+    def give_grant(self, user_id: str, grant: str) -> None:
+        self.access.give_grant(user_id, grant)
 
     def create_throwaway(self, role_id: str | None) -> Persona:
         """A member nobody else uses, for checks that change a user's state (static token, status, TFA, password);

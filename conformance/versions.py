@@ -48,6 +48,7 @@ POLICIES = Feature("policies", "11.0.0", "access policies (/policies, /access)")
 SESSIONS_CLEARED_ON_USER_CHANGE = Feature(
     "sessions_cleared_on_user_change", "11.9.2", "sessions cleared when a user's status or password changes"
 )
+IP_RANGES = Feature("ip_ranges", "10.9.0", "IP ranges and CIDR blocks in ip_access (exact addresses before)")
 PUBLIC_REGISTRATION = Feature("public_registration", "10.11.0", "public registration (POST /users/register)")
 OWNER_REGISTRATION = Feature("owner_registration", "11.13.0", "the project-owner registration (POST /settings/owner)")
 FEATURES: dict[str, Feature] = {
@@ -60,6 +61,7 @@ FEATURES: dict[str, Feature] = {
         POLICIES,
         SESSIONS_CLEARED_ON_USER_CHANGE,
         PUBLIC_REGISTRATION,
+        IP_RANGES,
         OWNER_REGISTRATION,
     )
 }

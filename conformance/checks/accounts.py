@@ -8,7 +8,7 @@ import secrets
 import httpx
 
 from conformance.client import DirectusClient
-from conformance.evidence import require
+from conformance.evidence import received, require
 from conformance.mail import Mail, Mailbox, NoMail, wait_for_mail
 from conformance.redaction import register_secret
 from conformance.seeding import Loader
@@ -69,13 +69,7 @@ def mailed(mailbox: Mailbox, address: str, count: int = 1) -> list[tuple[Mail, s
         mails = wait_for_mail(mailbox, address, count)
     except NoMail as missing:
         require(False, f"the target mails {address} ({missing})")
-    tokens = []
-    for mail in mails:
-        token = mail.token
-        require(token is not None, "the mail carries a link with a token", mail)
-        assert token is not None
-        tokens.append((mail, token))
-    return tokens
+    return [(mail, received(mail.token, "the mail carries a link with a token", mail)) for mail in mails]
 
 
 def user_by_email(loader: Loader, email: str) -> dict[str, str] | None:

@@ -50,6 +50,7 @@ from conformance.seeding import Loader
 from conformance.totp import DirectusTOTP
 from conformance.versions import (
     GRAPHQL_LOGOUT_MODE,
+    IP_RANGES,
     OWNER_REGISTRATION,
     POLICIES,
     PUBLIC_REGISTRATION,
@@ -63,6 +64,7 @@ __all__ = [
     "COOKIE_MODES",
     "CREDENTIAL_KINDS",
     "GRAPHQL_LOGOUT_MODE",
+    "IP_RANGES",
     "MODES",
     "OWNER_REGISTRATION",
     "POLICIES",

@@ -1,5 +1,5 @@
-"""Address-limited policies (`ip_access`): a policy grants nothing from an address it does not list, and the
-address is the client's own, not one it claims in an `X-Forwarded-For` header."""
+"""Address-limited policies (`ip_access`; a role's on 10.x): a policy grants nothing from an address it does not
+list, and the address is the client's own, not one it claims in an `X-Forwarded-For` header."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from conformance.checks.api import (
-    POLICIES,
+    IP_RANGES,
     Cast,
     DirectusClient,
     Loader,
@@ -24,47 +24,45 @@ from conformance.checks.api import (
 )
 
 BEHAVIOUR = "IP access"
-REFS = ("/reference/system/policies", "api/src/permissions/utils/filter-policies-by-ip.ts")
+REFS = (
+    "/reference/system/policies",
+    "api/src/permissions/utils/filter-policies-by-ip.ts",
+    "api/src/middleware/check-ip.ts",  # 10.x
+)
 NOBODYS_ADDRESS = "203.0.113.7"  # TEST-NET-3 (RFC 5737): no client has it
 EVERYWHERE = ["0.0.0.0/0", "::/0"]
 
 
 @dataclass(frozen=True)
 class AddressLimited:
-    """A user whose only access is one policy: reading the cast's posts, from NOBODYS_ADDRESS only."""
+    """A user whose only access is one grant (a policy on 11+, a role on 10.x): reading the cast's posts, from
+    NOBODYS_ADDRESS only."""
 
     user: Persona
-    policy: str
+    grant: str
     loader: Loader
 
     def allow(self, addresses: list[str]) -> None:
-        self.loader.admin.call(
-            "PATCH", f"/policies/{self.policy}", action="widen the policy's addresses", json={"ip_access": addresses}
-        )
+        self.loader.access.limit_grant(self.grant, addresses)
 
 
 @pytest.fixture
 def address_limited(cast: Cast, loader: Loader) -> Iterator[AddressLimited]:
-    admin = loader.admin
-    user = loader.create_throwaway(None)  # no role: the policy below is all the user has
-    policy = admin.call(
-        "POST",
-        "/policies",
-        action="create an address-limited policy",
-        json={
-            "name": f"ip-{cast.run_tag}-{secrets.token_hex(3)}",
-            "ip_access": [NOBODYS_ADDRESS],
-            "admin_access": False,
-            "app_access": False,
-            "permissions": [{"collection": cast.collection, "action": "read", "fields": ["*"], "permissions": {}}],
-        },
-    )["id"]
+    name = f"ip-{cast.run_tag}-{secrets.token_hex(3)}"
+    grant = loader.access.address_limited_grant(name, cast.collection, [NOBODYS_ADDRESS])
+    user = loader.create_throwaway(None)  # no role: the grant is all the user has
     try:
-        admin.call("POST", "/access", action="attach it to a throwaway user", json={"user": user.id, "policy": policy})
-        yield AddressLimited(user, str(policy), loader)
+        loader.give_grant(user.id, grant)
+        yield AddressLimited(user, grant, loader)
     finally:
         loader.delete_user(user.id)
-        admin.call("DELETE", f"/policies/{policy}", action="delete the address-limited policy")
+        loader.access.delete_grant(grant)
+
+
+def refused_elsewhere(cast: Cast) -> tuple[int, str]:
+    """How a request from an unlisted address is refused: 403 on 11+ (the policy does not apply), 401 INVALID_IP on
+    10.x (a role's addresses are checked on every request)."""
+    return (403, "FORBIDDEN") if cast.facts.has_policies else (401, "INVALID_IP")
 
 
 def posts_as(directus: DirectusClient, cast: Cast, token: str, **headers: str) -> httpx.Response:
@@ -74,15 +72,17 @@ def posts_as(directus: DirectusClient, cast: Cast, token: str, **headers: str) -
 @check(
     "IP-ACCESS-REFUSES-OTHER-ADDRESSES",
     level="MUST",
-    needs=(POLICIES,),
+    needs=(IP_RANGES,),  # "every address" is a CIDR block
     refs=REFS,
-    title="A policy limited to addresses grants nothing from another one (403), and grants from those it lists",
+    title="A policy (a role on 10.x) limited to addresses grants nothing from another one (403; 401 INVALID_IP on "
+    "10.x), and grants from those it lists",
 )
 def test_policy_grants_only_from_its_addresses(
     directus: DirectusClient, cast: Cast, address_limited: AddressLimited
 ) -> None:
     token = address_limited.user.static_token
-    expect_status(posts_as(directus, cast, token), 403, "FORBIDDEN", why="from an address the policy does not list")
+    status, code = refused_elsewhere(cast)
+    expect_status(posts_as(directus, cast, token), status, code, why="from an address the grant does not list")
     address_limited.allow(EVERYWHERE)
     expect_status(posts_as(directus, cast, token), 200, why="once the policy lists every address")
 
@@ -90,7 +90,6 @@ def test_policy_grants_only_from_its_addresses(
 @check(
     "IP-FORWARDED-FOR-NOT-TRUSTED",
     level="SHOULD",
-    needs=(POLICIES,),
     refs=(*REFS, "/configuration/security-limits", "api/src/utils/get-ip-from-req.ts"),
     title="A client's own X-Forwarded-For header does not make it the address a policy lists (IP_TRUST_PROXY: "
     "trust only your proxies)",
@@ -99,11 +98,12 @@ def test_forwarded_for_from_a_client_is_not_its_address(
     directus: DirectusClient, cast: Cast, address_limited: AddressLimited
 ) -> None:
     token = address_limited.user.static_token
-    expect_status(posts_as(directus, cast, token), 403, why="from an address the policy does not list")
+    status, _ = refused_elsewhere(cast)
+    expect_status(posts_as(directus, cast, token), status, why="from an address the grant does not list")
     claimed = posts_as(directus, cast, token, **{"X-Forwarded-For": NOBODYS_ADDRESS})
     expect(
-        claimed.status_code == 403,
-        f"403: the client claimed the policy's address {NOBODYS_ADDRESS} in X-Forwarded-For, and the target took "
+        claimed.status_code == status,
+        f"{status}: the client claimed the grant's address {NOBODYS_ADDRESS} in X-Forwarded-For, and the target took "
         "it for the client's own (IP_TRUST_PROXY=true, the default before Directus 12: set it to your proxies' "
         "addresses, or false)",
         claimed,

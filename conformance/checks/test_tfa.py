@@ -47,7 +47,7 @@ def tfa_user(directus: DirectusClient, cast: Cast, throwaway: Callable[[], Perso
     "TFA self-service" grant (update of its own tfa_secret only: a policy on 11+, a role on 10.x).
     """
     user = throwaway()
-    loader.give_tfa_grant(user.id, received(cast.tfa_grant, "the seed's TFA self-service grant"))
+    loader.give_grant(user.id, received(cast.tfa_grant, "the seed's TFA self-service grant"))
     access = access_token(directus, user)
     generated = directus.request(
         "POST", "/users/me/tfa/generate", headers=bearer(access), json={"password": user.password}
