@@ -612,7 +612,7 @@ class LoginReplayCache(Described):
         "a cache answers an identical login body with the tokens it answered before (scoped to throwaway users, "
         "whom no two checks share; no expiry, so what it catches does not depend on timing)"
     )
-    expected = frozenset({"LOGIN-FRESH-TOKENS", "TFA-OTP-REQUIRED"})
+    expected = frozenset({"LOGIN-FRESH-TOKENS", "LOGIN-LIMIT-SUSPENDS", "TFA-OTP-REQUIRED"})
 
     def __init__(self) -> None:
         self.cache: dict[bytes, httpx.Response] = {}
@@ -688,6 +688,7 @@ class RefreshRefusal403(Described):
     description = "a refused refresh answers 403 INVALID_TOKEN instead of 401 INVALID_CREDENTIALS"
     expected = frozenset(
         {
+            "RESET-ENDS-SESSIONS",
             "COOKIE-ROTATES",
             "LIFECYCLE-STATE-MACHINE",
             "LOGOUT-REVOKES",
@@ -725,6 +726,7 @@ class StaticTokensDropped(Described):
     description = "a gateway forwards only JWT bearer tokens, so static tokens arrive as anonymous requests"
     expected = frozenset(
         {
+            "IP-ACCESS-REFUSES-OTHER-ADDRESSES",
             "GQL-BAD-TOKEN",
             "OAS-AUTH-ENFORCED",
             "OAS-NO-5XX",
@@ -770,7 +772,7 @@ class ClockSkew(Described):
     name = "otp-clock-skew"
     behaviour = "Two-factor authentication"
     description = "the server's clock is 90 s off: a valid one-time password is refused (401 INVALID_OTP)"
-    expected = frozenset({"TFA-VALID-OTP"})
+    expected = frozenset({"TFA-OTP-SINGLE-USE", "TFA-VALID-OTP"})
 
     def __init__(self) -> None:
         self.secrets = OtpNotEnforced()
@@ -796,6 +798,8 @@ class BearerStripped(Described):
     )
     expected = frozenset(
         {
+            "IP-ACCESS-REFUSES-OTHER-ADDRESSES",
+            "TFA-OTP-SINGLE-USE",
             "BADTOKEN-EXPIRED-401",
             "BADTOKEN-FORGED-403",
             "GQL-BAD-TOKEN",
