@@ -65,30 +65,43 @@ class AccessModel(ABC):
     @abstractmethod
     def admin_role(self) -> str: ...
 
+    GRANT: str
+    """What holds permissions and is given to a user: "policy" (11+) or "role" (10.x)."""
+    GRANTS: str
+    """Where they live: "/policies" or "/roles"."""
+
     @abstractmethod
+    def _unprivileged(self, name: str) -> str:
+        """A grant called `name` with neither admin nor app access, created if missing."""
+        ...
+
     def tfa_grant(self) -> str:
         """Something that, given to a user, lets them store their own TFA secret and nothing else."""
-        ...
+        grant = self._unprivileged(self.names.tfa)
+        self._permissions({self.GRANT: grant}, [TFA_RULE])
+        return grant
 
     @abstractmethod
     def give_grant(self, user_id: str, grant: str) -> None:
         """Give a throwaway user a grant (the TFA grant, an address-limited one)."""
         ...
 
-    @abstractmethod
     def address_limited_grant(self, name: str, collection: str, addresses: list[str]) -> str:
         """A grant that reads `collection` from `addresses` only (`ip_access`)."""
-        ...
+        grant = self._unprivileged(name)
+        self.limit_grant(grant, addresses)
+        self._permissions({self.GRANT: grant}, [{"collection": collection, "action": "read"}])
+        return grant
 
-    @abstractmethod
     def limit_grant(self, grant: str, addresses: list[str]) -> None:
         """Change the addresses an address-limited grant is limited to."""
-        ...
+        change = {"ip_access": addresses}
+        self.admin.call("PATCH", f"{self.GRANTS}/{grant}", action=f"limit a {self.GRANT}'s addresses", json=change)
 
-    @abstractmethod
     def delete_grant(self, grant: str) -> None:
         """Delete an address-limited grant and its permissions (once no user holds it)."""
-        ...
+        self._delete_permissions(**{self.GRANT: grant})
+        self.admin.call("DELETE", f"{self.GRANTS}/{grant}", action=f"delete an address-limited {self.GRANT}")
 
     @abstractmethod
     def clean(self) -> list[str]: ...
@@ -136,6 +149,8 @@ def member_rules(names: Names, fixture_rules: list[dict[str, Any]]) -> list[dict
 class PolicyAccess(AccessModel):
     """Directus 11+: permissions live on policies, attached to roles (or users) through /access."""
 
+    GRANT, GRANTS = "policy", "/policies"
+
     def member_role(self, rules: list[dict[str, Any]], facts: Facts) -> tuple[str, str | None]:
         policy = self._policy(self.names.member_policy, admin_access=False, app_access=False)
         reason = (
@@ -148,30 +163,17 @@ class PolicyAccess(AccessModel):
             self.names.admin_role, self._policy(self.names.admin_policy, admin_access=True, app_access=True)
         )
 
-    def tfa_grant(self) -> str:
-        policy = self._policy(self.names.tfa, admin_access=False, app_access=False)
-        self._permissions({"policy": policy}, [TFA_RULE])
-        return policy
-
     def give_grant(self, user_id: str, grant: str) -> None:
         self.admin.call(
             "POST", "/access", action="attach a policy to a throwaway user", json={"user": user_id, "policy": grant}
         )
 
-    def address_limited_grant(self, name: str, collection: str, addresses: list[str]) -> str:
-        policy = self._policy(name, admin_access=False, app_access=False)
-        self.limit_grant(policy, addresses)
-        self._permissions({"policy": policy}, [{"collection": collection, "action": "read"}])
-        return policy
-
-    def limit_grant(self, grant: str, addresses: list[str]) -> None:
-        change = {"ip_access": addresses}
-        self.admin.call("PATCH", f"/policies/{grant}", action="limit a policy's addresses", json=change)
-
     def delete_grant(self, grant: str) -> None:
-        self._delete_permissions(policy=grant)
         self._delete_access(policy=grant)
-        self.admin.call("DELETE", f"/policies/{grant}", action="delete an address-limited policy")
+        super().delete_grant(grant)
+
+    def _unprivileged(self, name: str) -> str:
+        return self._policy(name, admin_access=False, app_access=False)
 
     def clean(self) -> list[str]:
         removed = []
@@ -217,6 +219,8 @@ class PolicyAccess(AccessModel):
 class RoleAccess(AccessModel):
     """Directus 10.x: roles carry admin_access / app_access and hold the permissions (role = null is Public)."""
 
+    GRANT, GRANTS = "role", "/roles"
+
     def member_role(self, rules: list[dict[str, Any]], facts: Facts) -> tuple[str, str | None]:
         role = self._role(self.names.member_role, admin_access=False, app_access=False)
         return role, self._permissions({"role": role}, rules)
@@ -224,27 +228,12 @@ class RoleAccess(AccessModel):
     def admin_role(self) -> str:
         return self._role(self.names.admin_role, admin_access=True, app_access=True)
 
-    def tfa_grant(self) -> str:
-        role = self._role(self.names.tfa, admin_access=False, app_access=False)
-        self._permissions({"role": role}, [TFA_RULE])
-        return role
-
     def give_grant(self, user_id: str, grant: str) -> None:
         """A 10.x user has one role: the throwaway moves to the grant's role (it needs no access to posts)."""
         self.admin.call("PATCH", f"/users/{user_id}", action="give a throwaway user a role", json={"role": grant})
 
-    def address_limited_grant(self, name: str, collection: str, addresses: list[str]) -> str:
-        role = self._role(name, admin_access=False, app_access=False)
-        self.limit_grant(role, addresses)
-        self._permissions({"role": role}, [{"collection": collection, "action": "read"}])
-        return role
-
-    def limit_grant(self, grant: str, addresses: list[str]) -> None:
-        self.admin.call("PATCH", f"/roles/{grant}", action="limit a role's addresses", json={"ip_access": addresses})
-
-    def delete_grant(self, grant: str) -> None:
-        self._delete_permissions(role=grant)
-        self.admin.call("DELETE", f"/roles/{grant}", action="delete an address-limited role")
+    def _unprivileged(self, name: str) -> str:
+        return self._role(name, admin_access=False, app_access=False)
 
     def clean(self) -> list[str]:
         removed = []

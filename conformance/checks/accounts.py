@@ -7,8 +7,8 @@ import secrets
 
 import httpx
 
-from conformance.client import DirectusClient
-from conformance.evidence import received, require
+from conformance.client import DirectusClient, error_code
+from conformance.evidence import expect, received, require
 from conformance.mail import Mail, Mailbox, NoMail, wait_for_mail
 from conformance.redaction import register_secret
 from conformance.seeding import Loader
@@ -18,6 +18,8 @@ __all__ = [
     "UNLISTED_URL",
     "USERS_SERVICE",
     "accept_invite",
+    "expect_alike",
+    "expect_no_user",
     "invite",
     "mailed",
     "new_password",
@@ -70,6 +72,21 @@ def mailed(mailbox: Mailbox, address: str, count: int = 1) -> list[tuple[Mail, s
     except NoMail as missing:
         require(False, f"the target mails {address} ({missing})")
     return [(mail, received(mail.token, "the mail carries a link with a token", mail)) for mail in mails]
+
+
+def expect_alike(registered: httpx.Response, unknown: httpx.Response) -> None:
+    """A registered email got the answer (status and error code) an unknown one got: nothing tells them apart."""
+    status, code = unknown.status_code, error_code(unknown)
+    expect(
+        (registered.status_code, error_code(registered)) == (status, code),
+        f"the answer an unknown email gets, HTTP {status}{f' {code}' if code else ''}, for a registered one",
+        registered,
+    )
+
+
+def expect_no_user(loader: Loader, email: str, response: httpx.Response) -> None:
+    """Nobody with `email` exists after `response` (the admin re-reads /users)."""
+    expect(user_by_email(loader, email) is None, f"no user {email} (the admin re-reads /users)", response)
 
 
 def user_by_email(loader: Loader, email: str) -> dict[str, str] | None:

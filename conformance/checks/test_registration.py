@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from conformance.checks.accounts import USERS_SERVICE, new_password, user_by_email
-from conformance.checks.api import PUBLIC_REGISTRATION, Cast, DirectusClient, Loader, check, expect, expect_status
+from conformance.checks.accounts import USERS_SERVICE, expect_no_user, new_password
+from conformance.checks.api import PUBLIC_REGISTRATION, Cast, DirectusClient, Loader, check, expect_status
 
 BEHAVIOUR = "Registration"
 DOCS = "/reference/system/users#register-a-new-user"
@@ -25,4 +25,4 @@ def test_registration_cannot_choose_a_role(directus: DirectusClient, cast: Cast,
     body = {"email": email, "password": new_password(), "role": administrators}
     refused = directus.request("POST", "/users/register", json=body)
     expect_status(refused, 400, "INVALID_PAYLOAD", why="a registration naming the administrators' role")
-    expect(user_by_email(loader, email) is None, f"no user {email} (the admin re-reads /users)", refused)
+    expect_no_user(loader, email, refused)
