@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 
 from conformance.cast import Cast
-from conformance.facts import TargetFacts
+from conformance.facts import REGISTRATION_CLOSED, REGISTRATION_VERIFIED, TargetFacts
 from conformance.needs import Need, Requirement
 from conformance.run import Run
 from conformance.versions import Feature
@@ -19,9 +19,12 @@ __all__ = [
     "GRAPHQL_OFF",
     "NOT_EMBEDDED",
     "NO_MAILBOX",
+    "NO_OPEN_REGISTRATION",
     "NO_PERSONA",
+    "NO_SIGNING_SECRET",
     "NO_SOCKET",
     "NO_SSO_REDIRECT",
+    "NO_VERIFIED_REGISTRATION",
     "PASSWORD_LOGIN_OFF",
     "READONLY",
     "needs_of",
@@ -55,8 +58,20 @@ NO_MAILBOX = (
     "no mailbox to read the target's mail from: give --mail-api (a Mailpit API URL the target's mail reaches); a "
     "check that follows a mailed link"
 )
+NO_OPEN_REGISTRATION = (
+    "the target's public registration is {state} (GET /server/info; settings public_registration): a check of "
+    "public registration"
+)
+NO_VERIFIED_REGISTRATION = (
+    "the target's public registration is {state} (GET /server/info; settings public_registration, "
+    "public_registration_verify_email): a check of registration verified by email"
+)
+NO_SIGNING_SECRET = (
+    "the target's SECRET is not given (--signing-secret, env DIRECTUS_SECRET): a check of an expired emailed token, "
+    "which lives a day or more"
+)
 NOT_HANDSHAKE = "the target's REST WebSocket authenticates in {mode} mode, not by a first auth message (handshake)"
-CAST_FIXTURES = frozenset({"cast", "loader", "throwaway"})
+CAST_FIXTURES = frozenset({"cast", "loader", "throwaway", "newcomer"})
 LOGIN_FIXTURES = frozenset({"members", "throwaway"})
 
 
@@ -89,6 +104,8 @@ def why_not(
         return NOT_EMBEDDED
     if Need.MAIL in needs and not (run.target and run.target.mail_api):
         return NO_MAILBOX
+    if Need.SIGNING_SECRET in needs and not (run.target and run.target.signing_secret):
+        return NO_SIGNING_SECRET
     if run.readonly and Need.CAST in needs:
         return READONLY
     if run.readonly and Need.MEMBER in needs and run.persona is None:
@@ -99,6 +116,9 @@ def why_not(
         return GRAPHQL_OFF
     if Need.SSO_REDIRECT in needs and facts().redirecting_provider is None:
         return NO_SSO_REDIRECT
+    registration = _registration_problem(needs, facts)
+    if registration:
+        return registration
     socket_problem = _socket_problem(needs, facts)
     if socket_problem:
         return socket_problem
@@ -114,6 +134,16 @@ def why_not(
             return reason
     if Need.CUSTOM_RULES in needs and seeded.custom_rules_unavailable:
         return seeded.custom_rules_unavailable
+    return None
+
+
+def _registration_problem(needs: set[Requirement], facts: Callable[[], TargetFacts]) -> str | None:
+    """Why a registration check does not apply: the target's public registration is closed (or unknown), or is not
+    verified by email."""
+    if Need.OPEN_REGISTRATION in needs and facts().registration in (None, REGISTRATION_CLOSED):
+        return NO_OPEN_REGISTRATION.format(state=facts().registration or "unknown")
+    if Need.VERIFIED_REGISTRATION in needs and facts().registration != REGISTRATION_VERIFIED:
+        return NO_VERIFIED_REGISTRATION.format(state=facts().registration or "unknown")
     return None
 
 

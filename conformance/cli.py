@@ -255,7 +255,7 @@ def configured_targets(args: argparse.Namespace, run: Run) -> list[Target]:
 
 def embedded_target(server: EmbeddedDirectus) -> Target:
     settings = server.settings
-    register_secret(settings.admin_password, settings.admin_token)
+    register_secret(settings.admin_password, settings.admin_token, settings.secret)
     return Target(
         base_url=server.url,
         admin=AdminCredentials(token=settings.admin_token),
@@ -266,6 +266,7 @@ def embedded_target(server: EmbeddedDirectus) -> Target:
         verify=str(server.ca_file) if server.ca_file else True,
         release=settings.version,
         mail_api=server.mail_api,
+        signing_secret=settings.secret,
     )
 
 
@@ -295,7 +296,7 @@ def run_suites(run: Run, workers: str | None, pytest_args: list[str], booting: E
                 Admin(client, target.admin).verify()
     shutil.rmtree(reports / "allure-results", ignore_errors=True)  # not --clean-alluredir: it races under xdist
     reports.mkdir(parents=True, exist_ok=True)
-    _export_secrets(target.admin, run.persona)
+    _export_secrets(target, run.persona)
     workers = workers or str(default_workers(target))
     options = [*PYTEST_OPTIONS, "-q", "-rfEs", f"--junitxml={reports / 'junit.xml'}"]
     options += [f"--alluredir={reports / 'allure-results'}", *(["-n", workers] if workers not in ("0", "1") else [])]
@@ -309,15 +310,17 @@ def run_suites(run: Run, workers: str | None, pytest_args: list[str], booting: E
     return {0: EXIT_OK, 1: EXIT_NONCONFORMANT}.get(int(code), ConformanceError.exit_code)
 
 
-def _export_secrets(admin: AdminCredentials, persona: OwnAccount | None) -> None:
+def _export_secrets(target: Target, persona: OwnAccount | None) -> None:
     """Hand secrets to pytest's workers through the environment, never through argv (visible in `ps`) or the
     run's wire form."""
-    register_secret(admin.token, admin.password, persona.password if persona else None)
+    admin = target.admin
+    register_secret(admin.token, admin.password, persona.password if persona else None, target.signing_secret)
     for variable, secret in (
         ("DIRECTUS_ADMIN_TOKEN", admin.token),
         ("DIRECTUS_ADMIN_EMAIL", admin.email),
         ("DIRECTUS_ADMIN_PASSWORD", admin.password),
         ("DIRECTUS_PERSONA_PASSWORD", persona.password if persona else None),
+        ("DIRECTUS_SECRET", target.signing_secret),
     ):
         if secret:
             os.environ[variable] = secret

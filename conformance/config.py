@@ -54,6 +54,7 @@ class Target:
     verify: bool | str = True
     release: str | None = None  # the release an embedded target was installed as, for a server that names none
     mail_api: str | None = None  # where the checks read what the target mails (see conformance.mail)
+    signing_secret: str | None = None  # the target's SECRET, to mint expired tokens (never on the workers' wire)
 
     @property
     def connection(self) -> str:
@@ -111,6 +112,7 @@ def resolve_target(given: Mapping[str, Any], env: Mapping[str, str], name: str =
         max_wait_s=float(max_wait) if max_wait is not None else DEFAULT_MAX_WAIT_S,
         verify=tls_verification(given),
         mail_api=given.get("mail_api") or None,
+        signing_secret=value(given, env, "signing_secret"),
     )
 
 

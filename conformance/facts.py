@@ -28,7 +28,16 @@ from conformance.client import (
     set_cookies,
 )
 
-__all__ = ["CookieNames", "SocketDoor", "TargetFacts", "learn"]
+__all__ = [
+    "REGISTRATION_CLOSED",
+    "REGISTRATION_UNVERIFIED",
+    "REGISTRATION_VERIFIED",
+    "CookieNames",
+    "SocketDoor",
+    "TargetFacts",
+    "learn",
+    "registration_of",
+]
 
 REFRESH_TOKEN_VALUE = re.compile(r"^[A-Za-z0-9_-]{64}$")  # Directus's refresh tokens: nanoid(64)
 
@@ -41,6 +50,9 @@ class CookieNames:
 
 
 REDIRECTING_DRIVERS = ("oauth2", "openid")
+REGISTRATION_VERIFIED = "open, verified by email"
+REGISTRATION_UNVERIFIED = "open, without email verification"
+REGISTRATION_CLOSED = "closed"
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ class TargetFacts:
     database: str | None = None
     licence: str | None = None  # 12.x: its tier and whether it entitles filter rules; "none" before 12
     sso_providers: dict[str, str] = field(default_factory=dict)  # GET /auth: name → driver (oauth2, openid, saml…)
+    registration: str | None = None  # REGISTRATION_*, from GET /server/info (anyone); None: not said (before 10.11)
 
     @property
     def redirecting_provider(self) -> str | None:
@@ -93,6 +106,7 @@ class TargetFacts:
             f"licence: {self.licence or 'unknown (needs the admin)'}",
             "SSO providers: "
             + (", ".join(f"{name} ({driver})" for name, driver in self.sso_providers.items()) or "none"),
+            f"public registration: {self.registration or 'unknown (GET /server/info does not say)'}",
         ]
 
     def _doors(self) -> tuple[tuple[str, SocketDoor | None], ...]:
@@ -121,6 +135,7 @@ class TargetFacts:
             "database": self.database or "unknown",
             "licence": self.licence or "unknown",
             "sso_providers": ",".join(f"{name}:{driver}" for name, driver in self.sso_providers.items()) or "none",
+            "registration": self.registration or "unknown",
         }
 
 
@@ -160,6 +175,7 @@ def learn(
         database = next((key.split(":", 1)[0] for key in health if key.endswith(":responseTime")), None)
         licence = describe_licence(client.request("GET", "/license", headers=bearer(admin_token)))
     graphql = client.request("POST", "/graphql", json={"query": "{ __typename }"}).status_code == 200
+    project = (json_body(client.request("GET", "/server/info")).get("data") or {}).get("project") or {}
     return TargetFacts(
         password_login,
         cookies,
@@ -172,7 +188,17 @@ def learn(
         database,
         licence,
         providers,
+        registration_of(project),
     )
+
+
+def registration_of(project: dict[str, Any]) -> str | None:
+    """Public registration as the anonymous GET /server/info tells it (its project settings, from 10.11)."""
+    if "public_registration" not in project:
+        return None
+    if not project["public_registration"]:
+        return REGISTRATION_CLOSED
+    return REGISTRATION_VERIFIED if project.get("public_registration_verify_email") else REGISTRATION_UNVERIFIED
 
 
 def describe_licence(response: httpx.Response) -> str:

@@ -68,6 +68,13 @@ OPTIONS: tuple[Option, ...] = (
         "it the checks that follow a mailed link (password reset, invitations) are skipped",
         env=("DIRECTUS_MAIL_API",),
     ),
+    Option(
+        "--signing-secret",
+        "the target's SECRET, which signs its tokens: the checks of expired reset and verification links mint one "
+        "instead of waiting for it (a day, or EMAIL_VERIFICATION_TOKEN_TTL); without it they are skipped",
+        env=("DIRECTUS_SECRET",),
+        secret=True,
+    ),
     Option("--ca-bundle", "PEM file of the CA that signed the target's TLS certificate", type=Path),
     Option("--insecure", "do not verify the target's TLS certificate (a test server only)", switch=True),
     Option(
@@ -129,6 +136,7 @@ TARGET = (
     "ca_bundle",
     "insecure",
     "mail_api",
+    "signing_secret",
 )
 """What names a target and its cast: `seed` and `clean` take these."""
 RUN = tuple(BY_NAME)

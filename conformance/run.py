@@ -95,6 +95,7 @@ class Run:
         wire = asdict(self)
         if self.target is not None:
             wire["target"]["admin"] = {"email": self.target.admin.email}  # the email names, the secret is elsewhere
+            wire["target"]["signing_secret"] = None
         wire["persona"] = {"email": self.persona.email} if self.persona else None
         wire["budget"] = self.budget.name
         for name in ("cast_file", "reports", "baseline"):
@@ -109,7 +110,8 @@ class Run:
             admin = AdminCredentials(
                 value(given, env, "admin_token"), wire["target"]["admin"]["email"], value(given, env, "admin_password")
             )
-            target = Target(**{**wire["target"], "admin": admin})
+            secret = value(given, env, "signing_secret")
+            target = Target(**{**wire["target"], "admin": admin, "signing_secret": secret})
         persona = None
         if wire["persona"] is not None:
             persona = OwnAccount(wire["persona"]["email"], value(given, env, "persona_password") or "")

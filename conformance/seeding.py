@@ -224,6 +224,11 @@ class Loader:
         key = f"throwaway{secrets.token_hex(4)}"
         return self._ensure_user({"key": key, "first_name": "Throwaway", "email": f"{key}@example.com"}, role_id)
 
+    def find_user(self, email: str) -> dict[str, str] | None:
+        """The user with this email as the admin sees it (id, status), or None."""
+        found = self.admin.get("/users", limit=1, fields="id,status", **{"filter[email][_eq]": email})
+        return dict(found[0]) if found else None
+
     def delete_user(self, user_id: str) -> None:
         self.admin.call("DELETE", f"/users/{user_id}", action="delete throwaway user")
 

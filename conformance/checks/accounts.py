@@ -4,10 +4,13 @@ mailed, and using its token, as ../shared/spec/directus-auth-surfaces.md §3 des
 from __future__ import annotations
 
 import secrets
+import time
 
 import httpx
+import jwt
 
 from conformance.client import DirectusClient, error_code
+from conformance.config import Target
 from conformance.evidence import expect, received, require
 from conformance.mail import Mail, Mailbox, NoMail, wait_for_mail
 from conformance.redaction import register_secret
@@ -20,13 +23,15 @@ __all__ = [
     "accept_invite",
     "expect_alike",
     "expect_no_user",
+    "expired",
     "invite",
     "mailed",
     "new_password",
     "nobody",
+    "register",
     "request_reset",
     "reset_password",
-    "user_by_email",
+    "verify_registration",
 ]
 
 AUTH_CONTROLLER = "api/src/controllers/auth.ts"
@@ -56,6 +61,17 @@ def reset_password(directus: DirectusClient, token: str, password: str) -> httpx
     return directus.request("POST", "/auth/password/reset", json={"token": token, "password": password})
 
 
+def register(directus: DirectusClient, email: str, password: str) -> httpx.Response:
+    """`POST /users/register`, anonymously, as a sign-up form does."""
+    return directus.request("POST", "/users/register", json={"email": email, "password": password})
+
+
+def verify_registration(directus: DirectusClient, token: str) -> httpx.Response:
+    """Following the mailed verification link (`GET /users/register/verify-email?token=…`), its redirect not
+    followed."""
+    return directus.request("GET", "/users/register/verify-email", params={"token": token})
+
+
 def invite(directus: DirectusClient, email: str, role: str, headers: dict[str, str], **extra: str) -> httpx.Response:
     return directus.request("POST", "/users/invite", headers=headers, json={"email": email, "role": role, **extra})
 
@@ -74,6 +90,20 @@ def mailed(mailbox: Mailbox, address: str, count: int = 1) -> list[tuple[Mail, s
     return [(mail, received(mail.token, "the mail carries a link with a token", mail)) for mail in mails]
 
 
+def expired(token: str, target: Target) -> str:
+    """The target's own mailed token, re-signed with its SECRET as it would be an hour after it expired: a link
+    from the day before yesterday, without waiting for it."""
+    assert target.signing_secret is not None  # applicability: Need.SIGNING_SECRET
+    try:
+        claims = jwt.decode(token, target.signing_secret, algorithms=["HS256"], issuer="directus")
+    except jwt.InvalidTokenError as wrong:
+        require(False, f"the mailed token verifies with the given --signing-secret ({wrong})")
+    now = int(time.time())
+    stale = jwt.encode({**claims, "iat": now - 2 * 86400, "exp": now - 3600}, target.signing_secret, algorithm="HS256")
+    register_secret(stale)
+    return stale
+
+
 def expect_alike(registered: httpx.Response, unknown: httpx.Response) -> None:
     """A registered email got the answer (status and error code) an unknown one got: nothing tells them apart."""
     status, code = unknown.status_code, error_code(unknown)
@@ -86,10 +116,4 @@ def expect_alike(registered: httpx.Response, unknown: httpx.Response) -> None:
 
 def expect_no_user(loader: Loader, email: str, response: httpx.Response) -> None:
     """Nobody with `email` exists after `response` (the admin re-reads /users)."""
-    expect(user_by_email(loader, email) is None, f"no user {email} (the admin re-reads /users)", response)
-
-
-def user_by_email(loader: Loader, email: str) -> dict[str, str] | None:
-    """The user with this email as the admin sees it (id, status), or None."""
-    found = loader.admin.get("/users", limit=1, fields="id,status", **{"filter[email][_eq]": email})
-    return dict(found[0]) if found else None
+    expect(loader.find_user(email) is None, f"no user {email} (the admin re-reads /users)", response)

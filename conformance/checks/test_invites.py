@@ -3,11 +3,8 @@ invitation's token is accepted once."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from collections.abc import Callable, Iterator
-
-import pytest
+from collections.abc import Callable
 
 from conformance.checks.accounts import (
     UNLISTED_URL,
@@ -19,7 +16,6 @@ from conformance.checks.accounts import (
     mailed,
     new_password,
     nobody,
-    user_by_email,
 )
 from conformance.checks.api import (
     Cast,
@@ -39,26 +35,16 @@ DOCS = "/reference/system/users#invite-a-new-user"
 CONTROLLER = "api/src/controllers/users.ts"
 
 
-@pytest.fixture
-def invitee(cast: Cast, loader: Loader) -> Iterator[str]:
-    """An address nobody has, in the run's namespace; whoever an invitation made of it is deleted after."""
-    email = f"invitee{secrets.token_hex(4)}+{cast.run_tag}@example.com"
-    yield email
-    invited = user_by_email(loader, email)
-    if invited is not None:
-        loader.delete_user(invited["id"])
-
-
 @check(
     "INVITE-ANONYMOUS-CREATES-NOTHING",
     level="MUST",
     refs=(DOCS, USERS_SERVICE),
     title="An anonymous invitation creates no user (refused with 403, or 204 with nothing done)",
 )
-def test_anonymous_invite_creates_nobody(directus: DirectusClient, cast: Cast, loader: Loader, invitee: str) -> None:
-    answered = invite(directus, invitee, cast.member_role_id, headers={})
+def test_anonymous_invite_creates_nobody(directus: DirectusClient, cast: Cast, loader: Loader, newcomer: str) -> None:
+    answered = invite(directus, newcomer, cast.member_role_id, headers={})
     expect_status(answered, (204, 403), why="an invitation by nobody")
-    expect_no_user(loader, invitee, answered)
+    expect_no_user(loader, newcomer, answered)
 
 
 @check(
@@ -83,14 +69,14 @@ def test_anonymous_invite_does_not_tell_who_is_registered(
     "with 400 (INVALID_INVITE; INVALID_PAYLOAD on 10.x)",
 )
 def test_invitation_is_accepted_once(
-    directus: DirectusClient, cast: Cast, loader: Loader, mailbox: Mailbox, invitee: str
+    directus: DirectusClient, cast: Cast, loader: Loader, mailbox: Mailbox, newcomer: str
 ) -> None:
     admin = bearer(loader.admin.token())
-    require_status(invite(directus, invitee, cast.member_role_id, admin), 204, "the admin invites a new address")
-    [(_, token)] = mailed(mailbox, invitee)
+    require_status(invite(directus, newcomer, cast.member_role_id, admin), 204, "the admin invites a new address")
+    [(_, token)] = mailed(mailbox, newcomer)
     password = new_password()
     expect_status(accept_invite(directus, token, password), 204, why="accepting the mailed invitation")
-    expect_status(directus.login(invitee, password).response, 200, why="the invitee logs in")
+    expect_status(directus.login(newcomer, password).response, 200, why="the invitee logs in")
     accepted_again = accept_invite(directus, token, new_password())
     expect_status(accepted_again, 400, ("INVALID_INVITE", "INVALID_PAYLOAD"), why="the invitation accepted again")
 
@@ -102,9 +88,9 @@ def test_invitation_is_accepted_once(
     title="An invitation link to a URL outside USER_INVITE_URL_ALLOW_LIST is refused with 400, and nobody is invited",
 )
 def test_invitation_to_an_unlisted_url_is_refused(
-    directus: DirectusClient, cast: Cast, loader: Loader, invitee: str
+    directus: DirectusClient, cast: Cast, loader: Loader, newcomer: str
 ) -> None:
     admin = bearer(loader.admin.token())
-    refused = invite(directus, invitee, cast.member_role_id, admin, invite_url=UNLISTED_URL)
+    refused = invite(directus, newcomer, cast.member_role_id, admin, invite_url=UNLISTED_URL)
     expect_status(refused, 400, "INVALID_PAYLOAD", why="an invitation link to an unlisted URL")
-    expect_no_user(loader, invitee, refused)
+    expect_no_user(loader, newcomer, refused)

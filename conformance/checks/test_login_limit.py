@@ -11,7 +11,6 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from conformance.checks.accounts import user_by_email
 from conformance.checks.api import (
     DirectusClient,
     Loader,
@@ -59,7 +58,7 @@ def test_login_limit_suspends_the_user(
 ) -> None:
     user = throwaway()
     tripping = trip_the_limit(directus, loader, user)
-    state = user_by_email(loader, user.email) or {}
+    state = loader.find_user(user.email) or {}
     expect(state.get("status") == "suspended", f"{user.name} suspended (the admin re-reads the user)", tripping)
     expect_status(
         directus.login(user.email, user.password).response,

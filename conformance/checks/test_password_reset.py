@@ -14,6 +14,7 @@ from conformance.checks.accounts import (
     UNLISTED_URL,
     USERS_SERVICE,
     expect_alike,
+    expired,
     mailed,
     new_password,
     nobody,
@@ -25,8 +26,10 @@ from conformance.checks.api import (
     SESSIONS_CLEARED_ON_USER_CHANGE,
     DirectusClient,
     Mode,
+    Need,
     Persona,
     RecordProperty,
+    Target,
     access_token,
     check,
     expect,
@@ -119,6 +122,23 @@ def test_reset_token_works_once(directus: DirectusClient, throwaway: Callable[[]
         directus.login(user.email, user.password).response, 401, "INVALID_CREDENTIALS", why="the old password"
     )
     expect_status(reset_password(directus, token, new_password()), 403, why="the same reset token, used again")
+
+
+@check(
+    "RESET-EXPIRED-TOKEN-REFUSED",
+    level="MUST",
+    needs=(Need.SIGNING_SECRET,),
+    refs=(DOCS, USERS_SERVICE, "api/src/utils/jwt.ts"),
+    title="A reset token past its expiry is refused with 401 TOKEN_EXPIRED, and the password stays as it was",
+)
+def test_expired_reset_token_is_refused(
+    directus: DirectusClient, target: Target, throwaway: Callable[[], Persona], mailbox: Mailbox
+) -> None:
+    user = throwaway()
+    [token] = mailed_reset(directus, mailbox, user)
+    refused = reset_password(directus, expired(token, target), new_password())
+    expect_status(refused, 401, "TOKEN_EXPIRED", why="the mailed reset token, an hour past its expiry")
+    expect_status(directus.login(user.email, user.password).response, 200, why="a login with the unchanged password")
 
 
 @check(

@@ -1,11 +1,35 @@
-"""Public registration: whoever registers gets the role the settings name, never one of their choosing."""
+"""Public registration: whoever registers gets the role the settings name, never one of their choosing; where the
+target verifies registrations by email, nobody logs in before following the mailed link, which works once; and
+registering an email somebody has changes nothing of theirs."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
-from conformance.checks.accounts import USERS_SERVICE, expect_no_user, new_password
-from conformance.checks.api import PUBLIC_REGISTRATION, Cast, DirectusClient, Loader, check, expect_status
+from conformance.checks.accounts import (
+    USERS_SERVICE,
+    expect_no_user,
+    expired,
+    mailed,
+    new_password,
+    register,
+    verify_registration,
+)
+from conformance.checks.api import (
+    PUBLIC_REGISTRATION,
+    Cast,
+    DirectusClient,
+    Loader,
+    Need,
+    Persona,
+    Target,
+    check,
+    expect,
+    expect_status,
+    require_status,
+)
+from conformance.mail import Mailbox
 
 BEHAVIOUR = "Registration"
 DOCS = "/reference/system/users#register-a-new-user"
@@ -26,3 +50,79 @@ def test_registration_cannot_choose_a_role(directus: DirectusClient, cast: Cast,
     refused = directus.request("POST", "/users/register", json=body)
     expect_status(refused, 400, "INVALID_PAYLOAD", why="a registration naming the administrators' role")
     expect_no_user(loader, email, refused)
+
+
+@check(
+    "REGISTER-UNVERIFIED-CANNOT-LOG-IN",
+    level="MUST",
+    needs=(Need.VERIFIED_REGISTRATION, Need.PASSWORD_LOGIN),
+    refs=(DOCS, USERS_SERVICE, "api/src/services/authentication.ts"),
+    title="A registration the target verifies by email creates an unverified user, who cannot log in (401) before "
+    "following the mailed link",
+)
+def test_unverified_registrant_cannot_log_in(directus: DirectusClient, loader: Loader, newcomer: str) -> None:
+    password = new_password()
+    registered = register(directus, newcomer, password)
+    require_status(registered, 204, "registering a new address")
+    status = (loader.find_user(newcomer) or {}).get("status")
+    expect(status == "unverified", f"the admin reads a user {newcomer}, unverified (read: {status})", registered)
+    unverified = directus.login(newcomer, password).response
+    expect_status(unverified, 401, "INVALID_CREDENTIALS", why="the unverified registrant's login")
+
+
+@check(
+    "REGISTER-VERIFICATION-LINK-ONCE",
+    level="MUST",
+    needs=(Need.VERIFIED_REGISTRATION, Need.PASSWORD_LOGIN),
+    refs=(DOCS, USERS_SERVICE, "api/src/controllers/users.ts"),
+    title="The mailed verification link activates the registrant once (they log in); followed again it is refused "
+    "with 400",
+)
+def test_verification_link_works_once(
+    directus: DirectusClient, loader: Loader, mailbox: Mailbox, newcomer: str
+) -> None:
+    password = new_password()
+    require_status(register(directus, newcomer, password), 204, "registering a new address")
+    [(_, token)] = mailed(mailbox, newcomer)
+    require_status(verify_registration(directus, token), 302, "following the mailed verification link")
+    expect_status(directus.login(newcomer, password).response, 200, why="the verified registrant logs in")
+    expect_status(verify_registration(directus, token), 400, "INVALID_PAYLOAD", why="the link followed again")
+
+
+@check(
+    "REGISTER-EXPIRED-LINK-REFUSED",
+    level="MUST",
+    needs=(Need.VERIFIED_REGISTRATION, Need.SIGNING_SECRET),
+    refs=(DOCS, USERS_SERVICE, "api/src/utils/jwt.ts"),
+    title="A verification link past its expiry (EMAIL_VERIFICATION_TOKEN_TTL) is refused with 401 TOKEN_EXPIRED, "
+    "and the registrant stays unverified",
+)
+def test_expired_verification_link_is_refused(
+    directus: DirectusClient, target: Target, loader: Loader, mailbox: Mailbox, newcomer: str
+) -> None:
+    require_status(register(directus, newcomer, new_password()), 204, "registering a new address")
+    [(_, token)] = mailed(mailbox, newcomer)
+    refused = verify_registration(directus, expired(token, target))
+    expect_status(refused, 401, "TOKEN_EXPIRED", why="the mailed verification link, an hour past its expiry")
+    status = (loader.find_user(newcomer) or {}).get("status")
+    expect(status == "unverified", f"the registrant still unverified (the admin reads: {status})", refused)
+
+
+@check(
+    "REGISTER-EXISTING-EMAIL-CHANGES-NOTHING",
+    level="MUST",
+    needs=(Need.OPEN_REGISTRATION, Need.PASSWORD_LOGIN),
+    refs=(DOCS, USERS_SERVICE),
+    title="Registering a registered email with another password is answered as for a new one (204) and changes "
+    "nothing: the user's own password still logs in, the registrant's does not",
+)
+def test_registering_an_existing_email_changes_nothing(
+    directus: DirectusClient, throwaway: Callable[[], Persona]
+) -> None:
+    user = throwaway()
+    taken_over = new_password()
+    answered = register(directus, user.email, taken_over)
+    expect_status(answered, 204, why="a registration of a registered email (as for a new one)")
+    expect_status(directus.login(user.email, user.password).response, 200, why="the user's own password")
+    refused = directus.login(user.email, taken_over).response
+    expect_status(refused, 401, "INVALID_CREDENTIALS", why="a login with the registrant's password")

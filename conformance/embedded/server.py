@@ -29,6 +29,7 @@ from conformance.embedded.processes import die_with_parent, stop
 from conformance.embedded.proxy import TlsProxy
 from conformance.embedded.settings import EmbeddedSettings
 from conformance.errors import EmbeddedError
+from conformance.versions import PUBLIC_REGISTRATION
 
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
@@ -147,6 +148,7 @@ class EmbeddedDirectus:
         with step(f"Starting Directus {self.version} on {where}", started=self.launched_at):
             self._wait_until_ready()
             self._give_admin_its_credentials()
+            self._open_registration()
         self.ready = True
 
     def stop(self) -> None:
@@ -216,6 +218,20 @@ class EmbeddedDirectus:
         )
         if response.status_code >= 300:
             raise EmbeddedError(f"could not give the admin this run's credentials: HTTP {response.status_code}")
+
+    def _open_registration(self) -> None:
+        """Public registration, verified by email, for the registration checks (off in a fresh Directus; from
+        10.11): whoever registers gets no role and cannot log in before following the mailed link."""
+        if PUBLIC_REGISTRATION.missing_in(self.version):
+            return
+        response = httpx.patch(
+            f"{self.settings.base_url}/settings",
+            json={"public_registration": True, "public_registration_verify_email": True},
+            headers={"Authorization": f"Bearer {self.settings.admin_token}"},
+            timeout=30,
+        )
+        if response.status_code >= 300:
+            raise EmbeddedError(f"could not open public registration: HTTP {response.status_code}")
 
     def _wait_until_ready(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT_S

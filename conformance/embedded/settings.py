@@ -56,6 +56,10 @@ REALTIME = {
 }
 """Directus's WebSockets, off by default, on for the embedded target so that the realtime checks have doors."""
 
+REGISTRATION_LIMIT = {"RATE_LIMITER_REGISTRATION_POINTS": "100"}
+"""Directus allows 5 registrations a minute per address by default; a run registers up to five users, and the mutant
+proofs start a run every half minute against one server."""
+
 
 def parse_directus_env(assignments: list[str] | None) -> tuple[tuple[str, str], ...]:
     """`KEY=VALUE` settings for the embedded server (`--directus-env`, repeatable), refused in one line when
@@ -173,6 +177,7 @@ class EmbeddedSettings:
                 # 3 s instead of 10, which bounds the expiry checks' wait
                 **REALTIME,
                 **FAKE_SSO_PROVIDER,
+                **REGISTRATION_LIMIT,
                 # every mail (password reset, invitation, registration) goes to the run's sink on loopback
                 "EMAIL_TRANSPORT": "smtp",
                 "EMAIL_SMTP_HOST": "127.0.0.1",

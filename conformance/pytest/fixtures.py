@@ -9,6 +9,7 @@ A check never knows how its target was started and never reads configuration: it
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -188,6 +189,17 @@ def throwaway(cast: Cast, loader: Loader) -> Iterator[Callable[[], Persona]]:
     yield make
     for persona in created:
         loader.delete_user(persona.id)
+
+
+@pytest.fixture
+def newcomer(cast: Cast, loader: Loader) -> Iterator[str]:
+    """An address nobody has, in the run's namespace, for an invitation or a registration; whoever it became is
+    deleted after."""
+    email = f"newcomer{secrets.token_hex(4)}+{cast.run_tag}@example.com"
+    yield email
+    user = loader.find_user(email)
+    if user is not None:
+        loader.delete_user(user["id"])
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -25,6 +25,8 @@ def test_boot_ping_login_stop_leaves_no_process() -> None:
             f"{settings.base_url}/server/info", headers={"Authorization": f"Bearer {settings.admin_token}"}
         )
         assert info.json()["data"]["version"] == settings.version
+        project = info.json()["data"]["project"]  # open for the registration checks, verified by email
+        assert project["public_registration"] is True and project["public_registration_verify_email"] is True
     assert directus_processes_on_port(settings.port) == []
 
 

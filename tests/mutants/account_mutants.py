@@ -18,6 +18,7 @@ __all__ = ["ACCOUNT_MUTANTS"]
 
 RESET_REQUEST, RESET = "/auth/password/request", "/auth/password/reset"
 INVITE, ACCEPT = "/users/invite", "/users/invite/accept"
+REGISTER, VERIFY = "/users/register", "/users/register/verify-email"
 
 
 def body_of(request: ProxyRequest) -> dict[str, Any]:
@@ -145,6 +146,47 @@ class ResetAcceptsAnyToken(Described):
         return request
 
 
+class ExpiryNotChecked(Described):
+    """A mailed token's expiry is not checked at `path`: an expired one is re-signed fresh on its way in."""
+
+    path: str
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        token = request.param("token") if request.method == "GET" else body_of(request).get("token")
+        if request.path != self.path or not str(token).startswith("eyJ"):
+            return request
+        try:
+            claims = jwt.decode(
+                str(token), upstream.secret, algorithms=["HS256"], options={"verify_exp": False}, issuer="directus"
+            )
+        except jwt.InvalidTokenError:
+            return request
+        if claims.get("exp", time.time()) >= time.time():
+            return request
+        fresh = jwt.encode({**claims, "exp": int(time.time()) + 3600}, upstream.secret, algorithm="HS256")
+        if request.method == "GET":
+            request.query = [(k, fresh if k == "token" else v) for k, v in request.query]
+        else:
+            request.set_json({**body_of(request), "token": fresh})
+        return request
+
+
+class ExpiredResetTokenAccepted(ExpiryNotChecked):
+    name = "expired-reset-token-accepted"
+    behaviour = "Password reset"
+    description = "a reset token past its expiry still resets the password (its exp not checked)"
+    expected = frozenset({"RESET-EXPIRED-TOKEN-REFUSED"})
+    path = RESET
+
+
+class ExpiredVerificationLinkAccepted(ExpiryNotChecked):
+    name = "expired-verification-link-accepted"
+    behaviour = "Registration"
+    description = "a verification link past its expiry still activates the registrant (its exp not checked)"
+    expected = frozenset({"REGISTER-EXPIRED-LINK-REFUSED"})
+    path = VERIFY
+
+
 class ResetBadTokenCrashes(Described):
     name = "reset-bad-token-500"
     behaviour = "Password reset"
@@ -166,8 +208,8 @@ class AnonymousInviteAsAdmin(Described):
     expected = frozenset({"INVITE-ANONYMOUS-CREATES-NOTHING"})
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        # only the run's own invitees: an invitation of anybody else would leave a user behind
-        invitee = str(body_of(request).get("email")).startswith("invitee")
+        # only the run's own newcomers: an invitation of anybody else would leave a user behind
+        invitee = str(body_of(request).get("email")).startswith("newcomer")
         if request.path == INVITE and request.is_anonymous and invitee:
             request.set_header("Authorization", f"Bearer {upstream.admin_token}")
         return request
@@ -193,7 +235,54 @@ class RegistrationTakesRole(Described):
     expected = frozenset({"REGISTER-CANNOT-CHOOSE-ROLE"})
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
-        return respond(204) if request.path == "/users/register" and "role" in body_of(request) else request
+        return respond(204) if request.path == REGISTER and "role" in body_of(request) else request
+
+
+class UnverifiedRegistrantLogsIn(Described):
+    name = "unverified-registrant-logs-in"
+    behaviour = "Registration"
+    description = "an unverified registrant's right password logs them in (the login checks the password only)"
+    expected = frozenset({"REGISTER-UNVERIFIED-CANNOT-LOG-IN"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        email = body_of(request).get("email")
+        if request.path == "/auth/login" and response.status_code == 401 and str(email).startswith("newcomer"):
+            user = registered(upstream, email)
+            if user and user["status"] == "unverified":  # let in as if active, and left unverified
+                upstream.admin("PATCH", f"/users/{user['id']}", json={"status": "active"})
+                try:
+                    return upstream.send(request)
+                finally:
+                    upstream.admin("PATCH", f"/users/{user['id']}", json={"status": "unverified"})
+        return response
+
+
+class VerificationLinkReusable(Described):
+    name = "verification-link-reusable"
+    behaviour = "Registration"
+    description = "a verification link followed again redirects as it did the first time (its use not remembered)"
+    expected = frozenset({"REGISTER-VERIFICATION-LINK-ONCE"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.path == VERIFY and response.status_code == 400:
+            return respond(302, headers=[("location", "/admin/login")])
+        return response
+
+
+class RegistrationOverwritesAccount(Described):
+    name = "registration-overwrites-account"
+    behaviour = "Registration"
+    description = "registering a registered email sets that user's password to the registrant's (an upsert by email)"
+    expected = frozenset({"REGISTER-EXISTING-EMAIL-CHANGES-NOTHING"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        body = body_of(request)
+        # only the run's throwaway users: anybody else's password is never touched
+        if request.path == REGISTER and response.status_code == 204 and str(body.get("email")).startswith("throwaway"):
+            user = registered(upstream, body["email"])
+            if user and user["status"] == "active":
+                upstream.admin("PATCH", f"/users/{user['id']}", json={"password": body.get("password")})
+        return response
 
 
 class LoginLimitNotEnforced(Described):
@@ -231,10 +320,15 @@ ACCOUNT_MUTANTS: list[type[Described]] = [
     ResetRequestSlowForRegistered,
     SupersededResetTokenAccepted,
     ResetAcceptsAnyToken,
+    ExpiredResetTokenAccepted,
     ResetBadTokenCrashes,
     AnonymousInviteAsAdmin,
     InviteUrlUnchecked,
     RegistrationTakesRole,
+    UnverifiedRegistrantLogsIn,
+    VerificationLinkReusable,
+    RegistrationOverwritesAccount,
+    ExpiredVerificationLinkAccepted,
     LoginLimitNotEnforced,
     IpAccessDropped,
 ]

@@ -54,7 +54,7 @@ def run_suite(
         *("--waivers", str(KNOWN_ADVISORIES_FILE)),  # what the embedded default ships with: its known advisories
         *([] if openapi else ["-k", f"not {OPENAPI_SUITE}"]),
     ]
-    env = {**os.environ, "DIRECTUS_ADMIN_TOKEN": settings.admin_token}
+    env = {**os.environ, "DIRECTUS_ADMIN_TOKEN": settings.admin_token, "DIRECTUS_SECRET": settings.secret}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
     failed: set[str] = set()
     findings: set[str] = set()

@@ -9,8 +9,11 @@ from conformance.admin import Facts
 from conformance.applicability import (
     GRAPHQL_OFF,
     NO_MAILBOX,
+    NO_OPEN_REGISTRATION,
     NO_PERSONA,
+    NO_SIGNING_SECRET,
     NO_SSO_REDIRECT,
+    NO_VERIFIED_REGISTRATION,
     NOT_EMBEDDED,
     PASSWORD_LOGIN_OFF,
     READONLY,
@@ -18,7 +21,14 @@ from conformance.applicability import (
 )
 from conformance.cast import Cast
 from conformance.config import Target
-from conformance.facts import CookieNames, SocketDoor, TargetFacts
+from conformance.facts import (
+    REGISTRATION_CLOSED,
+    REGISTRATION_UNVERIFIED,
+    REGISTRATION_VERIFIED,
+    CookieNames,
+    SocketDoor,
+    TargetFacts,
+)
 from conformance.needs import Need
 from conformance.run import OwnAccount, Run
 from conformance.versions import POLICIES, SESSION_MODE
@@ -98,6 +108,27 @@ def test_a_check_that_reads_the_targets_mail_needs_a_mailbox() -> None:
     assert why_not([], ["directus", "mailbox"], FULL, never, login_on) == NO_MAILBOX
     with_mail = replace(FULL, target=Target("https://cms.example.com", mail_api="http://127.0.0.1:8025"))
     assert why_not([], ["directus", "mailbox"], with_mail, never, login_on) is None
+
+
+def test_a_check_that_mints_an_expired_token_needs_the_targets_secret() -> None:
+    assert why_not([Need.SIGNING_SECRET], ["directus"], FULL, never, login_on) == NO_SIGNING_SECRET
+    with_secret = replace(FULL, target=Target("https://cms.example.com", signing_secret="s3cret"))
+    assert why_not([Need.SIGNING_SECRET], ["directus"], with_secret, never, login_on) is None
+
+
+def test_a_registration_check_needs_the_target_to_open_registration_as_it_checks() -> None:
+    def registration(state: str | None) -> Callable[[], TargetFacts]:
+        return lambda: TargetFacts(password_login=True, cookies=CookieNames(), registration=state)
+
+    closed = NO_OPEN_REGISTRATION.format(state=REGISTRATION_CLOSED)
+    assert why_not([Need.OPEN_REGISTRATION], [], FULL, never, registration(REGISTRATION_CLOSED)) == closed
+    assert why_not([Need.OPEN_REGISTRATION], [], FULL, never, registration(None)) == NO_OPEN_REGISTRATION.format(
+        state="unknown"
+    )
+    assert why_not([Need.OPEN_REGISTRATION], [], FULL, never, registration(REGISTRATION_UNVERIFIED)) is None
+    unverified = NO_VERIFIED_REGISTRATION.format(state=REGISTRATION_UNVERIFIED)
+    assert why_not([Need.VERIFIED_REGISTRATION], [], FULL, never, registration(REGISTRATION_UNVERIFIED)) == unverified
+    assert why_not([Need.VERIFIED_REGISTRATION], [], FULL, never, registration(REGISTRATION_VERIFIED)) is None
 
 
 def test_an_sso_check_needs_an_oauth2_or_openid_provider() -> None:

@@ -10,7 +10,16 @@ import pytest
 
 from conformance.embedded.settings import EmbeddedSettings, parse_directus_env
 from conformance.errors import ConfigError
-from conformance.facts import CookieNames, SocketDoor, TargetFacts, describe_licence
+from conformance.facts import (
+    REGISTRATION_CLOSED,
+    REGISTRATION_UNVERIFIED,
+    REGISTRATION_VERIFIED,
+    CookieNames,
+    SocketDoor,
+    TargetFacts,
+    describe_licence,
+    registration_of,
+)
 
 FACTS = TargetFacts(
     password_login=True,
@@ -23,6 +32,7 @@ FACTS = TargetFacts(
     database="pg",
     licence="Core (active), custom permission rules: off",
     sso_providers={"corp": "openid", "okta": "saml"},
+    registration=REGISTRATION_VERIFIED,
 )
 
 
@@ -39,6 +49,7 @@ def test_facts_are_printed_one_line_each_and_reported() -> None:
         "database: pg",
         "licence: Core (active), custom permission rules: off",
         "SSO providers: corp (openid), okta (saml)",
+        "public registration: open, verified by email",
     ]
     assert FACTS.properties()["session_cookie"] == "acme_session"
     assert FACTS.properties()["sso_providers"] == "corp:openid,okta:saml"
@@ -79,3 +90,16 @@ def test_the_websocket_doors_are_read_from_server_info() -> None:
     )
     assert SocketDoor.from_info(False) is None
     assert SocketDoor.from_info({"authentication": "public"}) is None  # no path: no door to open
+
+
+def test_public_registration_is_read_from_the_projects_settings_in_server_info() -> None:
+    assert registration_of({"project_name": "Directus"}) is None  # before 10.11: not said
+    assert registration_of({"public_registration": False, "public_registration_verify_email": True}) == (
+        REGISTRATION_CLOSED
+    )
+    assert registration_of({"public_registration": True, "public_registration_verify_email": True}) == (
+        REGISTRATION_VERIFIED
+    )
+    assert registration_of({"public_registration": True, "public_registration_verify_email": False}) == (
+        REGISTRATION_UNVERIFIED
+    )

@@ -15,7 +15,11 @@ from conformance.errors import ConfigError
 from conformance.options import OPTIONS, RUN, add_to_argparse, add_to_pytest
 from conformance.run import Run
 
-SECRETS = {"DIRECTUS_ADMIN_TOKEN": "admin-secret-1", "DIRECTUS_PERSONA_PASSWORD": "persona-secret-2"}
+SECRETS = {
+    "DIRECTUS_ADMIN_TOKEN": "admin-secret-1",
+    "DIRECTUS_PERSONA_PASSWORD": "persona-secret-2",
+    "DIRECTUS_SECRET": "signing-secret-3",
+}
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestDeprecationWarning")  # pytest.Parser: built here as pytest would
@@ -75,7 +79,7 @@ def test_a_bad_value_stops_the_run_at_resolution_in_one_line(given: dict[str, st
 def test_a_worker_rebuilds_the_run_from_a_wire_form_that_holds_no_secret() -> None:
     given = {"base_url": "https://cms.example.com", "persona_email": "me@x.io", "max_wait": 7, "profile": "readonly"}
     run = Run.resolve(given, SECRETS)
-    assert run.target is not None
+    assert run.target is not None and run.target.signing_secret == SECRETS["DIRECTUS_SECRET"]
     wire = json.dumps(run.to_wire())
     assert not any(secret in wire for secret in SECRETS.values())
     assert Run.from_wire(json.loads(wire), {}, SECRETS) == run
