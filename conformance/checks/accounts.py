@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from typing import Any
 
 import httpx
 import jwt
@@ -31,6 +32,7 @@ __all__ = [
     "register",
     "request_reset",
     "reset_password",
+    "signed_expired",
     "verify_registration",
 ]
 
@@ -98,10 +100,17 @@ def expired(token: str, target: Target) -> str:
         claims = jwt.decode(token, target.signing_secret, algorithms=["HS256"], issuer="directus")
     except jwt.InvalidTokenError as wrong:
         require(False, f"the mailed token verifies with the given --signing-secret ({wrong})")
+    return signed_expired(claims, target)
+
+
+def signed_expired(claims: dict[str, Any], target: Target) -> str:
+    """`claims` signed with the target's SECRET, issued two days ago and expired an hour ago."""
+    assert target.signing_secret is not None  # applicability: Need.SIGNING_SECRET
     now = int(time.time())
-    stale = jwt.encode({**claims, "iat": now - 2 * 86400, "exp": now - 3600}, target.signing_secret, algorithm="HS256")
-    register_secret(stale)
-    return stale
+    stale = {**claims, "iss": "directus", "iat": now - 2 * 86400, "exp": now - 3600}
+    token = jwt.encode(stale, target.signing_secret, algorithm="HS256")
+    register_secret(token)
+    return token
 
 
 def expect_alike(registered: httpx.Response, unknown: httpx.Response) -> None:
