@@ -38,6 +38,7 @@ class Advisory:
     demo: tuple[str, str] | None = None  # (last vulnerable, first fixed) release the npm registry serves
     needs: str = ""  # what a proof needs beyond Directus on SQLite
     settings: tuple[str, ...] = ()  # KEY=VALUE the embedded server of a proof runs with (--directus-env)
+    database: str = "sqlite"  # the embedded server's database in a proof (--databases)
     cve: str = ""
     adjacent: bool = False  # not an auth flaw itself, next to one (version disclosure, CORS): SHOULD-level checks
     note: str = ""  # what the proofs saw that the published text does not say

@@ -13,6 +13,7 @@ import html
 import mailbox
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -26,7 +27,17 @@ import httpx
 from conformance.errors import ConfigError
 from conformance.redaction import redact_text, register_secret
 
-__all__ = ["MAIL_WAIT_S", "Mail", "Mailbox", "Maildir", "Mailpit", "NoMail", "open_mailbox", "wait_for_mail"]
+__all__ = [
+    "MAIL_WAIT_S",
+    "Mail",
+    "Mailbox",
+    "Maildir",
+    "Mailpit",
+    "NoMail",
+    "open_mailbox",
+    "wait_for_any",
+    "wait_for_mail",
+]
 
 MAIL_WAIT_S = 15.0
 """How long a check waits for a mail: Directus sends after it answers (fire and forget), within a second here."""
@@ -74,13 +85,20 @@ class NoMail(AssertionError):
 
 def wait_for_mail(box: Mailbox, address: str, count: int = 1, timeout_s: float = MAIL_WAIT_S) -> list[Mail]:
     """The first `count` mails to `address`, once that many have arrived; NoMail after `timeout_s`."""
+    return wait_for_any(box, {address: count}, timeout_s)[address][:count]
+
+
+def wait_for_any(box: Mailbox, wanted: Mapping[str, int], timeout_s: float = MAIL_WAIT_S) -> dict[str, list[Mail]]:
+    """The mails to each address of `wanted`, once one of them has had its count (a second mail to one address or
+    a first to another, whichever the target sends); NoMail after `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     while True:
-        mails = box.mails_to(address)
-        if len(mails) >= count:
-            return mails[:count]
+        mails = {address: box.mails_to(address) for address in wanted}
+        if any(len(mails[address]) >= count for address, count in wanted.items()):
+            return mails
         if time.monotonic() >= deadline:
-            raise NoMail(f"{len(mails)} of {count} mail(s) to {address} arrived within {timeout_s:.0f} s")
+            seen = ", ".join(f"{len(mails[a])} of {count} to {a}" for a, count in wanted.items())
+            raise NoMail(f"none of the awaited mails arrived within {timeout_s:.0f} s ({seen})")
         time.sleep(0.1)
 
 

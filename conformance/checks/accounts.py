@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ import jwt
 from conformance.client import DirectusClient, error_code
 from conformance.config import Target
 from conformance.evidence import expect, received, require
-from conformance.mail import Mail, Mailbox, NoMail, wait_for_mail
+from conformance.mail import Mail, Mailbox, NoMail, wait_for_any
 from conformance.redaction import register_secret
 from conformance.seeding import Loader
 
@@ -22,10 +23,12 @@ __all__ = [
     "UNLISTED_URL",
     "USERS_SERVICE",
     "accept_invite",
+    "awaited",
     "expect_alike",
     "expect_no_user",
     "expired",
     "invite",
+    "lookalike",
     "mailed",
     "new_password",
     "nobody",
@@ -45,6 +48,17 @@ UNLISTED_URL = "https://reset.invalid/conformance"
 def nobody() -> str:
     """An address no user has (example.com: Directus validates invitation and registration emails by their TLD)."""
     return f"nobody+{secrets.token_hex(4)}@example.com"
+
+
+ACCENTED = {"o": "ö", "e": "é", "a": "à", "u": "ü", "i": "ï"}
+
+
+def lookalike(email: str) -> str:
+    """The address with an accent on the first vowel of its local part (`thröwaway1@…`): another address, unless
+    the database compares emails accent-insensitively (MySQL and MariaDB's `*_ci` collations)."""
+    local, _, domain = email.partition("@")
+    at = next(i for i, letter in enumerate(local) if letter in ACCENTED)
+    return f"{local[:at]}{ACCENTED[local[at]]}{local[at + 1 :]}@{domain}"
 
 
 def new_password() -> str:
@@ -85,11 +99,18 @@ def accept_invite(directus: DirectusClient, token: str, password: str) -> httpx.
 def mailed(mailbox: Mailbox, address: str, count: int = 1) -> list[tuple[Mail, str]]:
     """The first `count` mails to `address` and the token of each one's link; a precondition of the check (a
     mail that never comes is the setup's fault: the target's mail transport, or --mail-api)."""
-    try:
-        mails = wait_for_mail(mailbox, address, count)
-    except NoMail as missing:
-        require(False, f"the target mails {address} ({missing})")
+    mails = awaited(mailbox, {address: count})[address][:count]
     return [(mail, received(mail.token, "the mail carries a link with a token", mail)) for mail in mails]
+
+
+def awaited(mailbox: Mailbox, wanted: Mapping[str, int]) -> dict[str, list[Mail]]:
+    """The mails to each address of `wanted` once one of them has had its count (`mail.wait_for_any`); a
+    precondition of the check, like `mailed`."""
+    try:
+        mails = wait_for_any(mailbox, wanted)
+    except NoMail as missing:
+        require(False, f"the target mails {' or '.join(wanted)} ({missing})")
+    return mails
 
 
 def expired(token: str, target: Target) -> str:

@@ -13,8 +13,10 @@ from conformance.checks.accounts import (
     AUTH_CONTROLLER,
     UNLISTED_URL,
     USERS_SERVICE,
+    awaited,
     expect_alike,
     expired,
+    lookalike,
     mailed,
     new_password,
     nobody,
@@ -195,6 +197,26 @@ def test_access_token_cannot_reset(directus: DirectusClient, throwaway: Callable
         403,
         why="the user's access token as a reset token",
     )
+
+
+@check(
+    "RESET-LOOKALIKE-ADDRESS-GETS-NO-LINK",
+    level="MUST",
+    refs=(USERS_SERVICE, "GHSA-qw9g-7549-7wg5", "CVE-2024-27295"),
+    title="A reset asked for a look-alike of a registered address (an accent on one letter) mails no reset link to "
+    "that look-alike: only the account's own address may get one",
+)
+def test_reset_for_a_lookalike_address_mails_it_nothing(
+    directus: DirectusClient, throwaway: Callable[[], Persona], mailbox: Mailbox
+) -> None:
+    user = throwaway()
+    variant = lookalike(user.email)
+    asked = request_reset(directus, variant)
+    require_status(request_reset(directus, user.email), 204, "asking for a reset of the user's own address")
+    # the user's own mail was sent after the look-alike's: by the time it arrives, the other would have come
+    to_variant = awaited(mailbox, {user.email: 1, variant: 1})[variant]
+    seen = to_variant[0] if to_variant else asked
+    expect(not to_variant, f"no mail to {variant} (a lookup that matched it to {user.email} mails it a link)", seen)
 
 
 @check(

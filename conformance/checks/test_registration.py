@@ -5,12 +5,16 @@ registering an email somebody has changes nothing of theirs."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+
+import pytest
 
 from conformance.checks.accounts import (
     USERS_SERVICE,
+    awaited,
     expect_no_user,
     expired,
+    lookalike,
     mailed,
     new_password,
     register,
@@ -27,6 +31,7 @@ from conformance.checks.api import (
     check,
     expect,
     expect_status,
+    received,
     require_status,
 )
 from conformance.mail import Mailbox
@@ -106,6 +111,43 @@ def test_expired_verification_link_is_refused(
     expect_status(refused, 401, "TOKEN_EXPIRED", why="the mailed verification link, an hour past its expiry")
     status = (loader.find_user(newcomer) or {}).get("status")
     expect(status == "unverified", f"the registrant still unverified (the admin reads: {status})", refused)
+
+
+@pytest.fixture
+def newcomer_lookalike(loader: Loader, newcomer: str) -> Iterator[str]:
+    """The newcomer's address with an accent on one letter; whoever registered with it is deleted after."""
+    variant = lookalike(newcomer)
+    yield variant
+    user = loader.find_user(variant)  # under an accent-insensitive collation, the newcomer (also deleted after)
+    if user is not None:
+        loader.delete_user(user["id"])
+
+
+@check(
+    "REGISTER-LOOKALIKE-ADDRESS-VERIFIES-NOBODY-ELSE",
+    level="MUST",
+    needs=(Need.VERIFIED_REGISTRATION,),
+    refs=(DOCS, USERS_SERVICE, "GHSA-8xp8-xrh2-88vr"),
+    title="A registration for a look-alike of a pending registrant's address (an accent on one letter) mails no "
+    "link that verifies the pending registrant",
+)
+def test_lookalike_registration_verifies_nobody_else(
+    directus: DirectusClient, loader: Loader, mailbox: Mailbox, newcomer: str, newcomer_lookalike: str
+) -> None:
+    require_status(register(directus, newcomer, new_password()), 204, "registering a new address")
+    mailed(mailbox, newcomer)
+    require_status(register(directus, newcomer_lookalike, new_password()), 204, "registering its look-alike")
+    # a second mail to the registrant (re-sent where the look-alike matched it), or one to the look-alike
+    to_variant = awaited(mailbox, {newcomer: 2, newcomer_lookalike: 1})[newcomer_lookalike]
+    for mail in to_variant:
+        followed = verify_registration(directus, received(mail.token, "the mail carries a link with a token", mail))
+        status = (loader.find_user(newcomer) or {}).get("status")
+        expect(
+            status == "unverified",
+            f"{newcomer} still unverified after the link mailed to {newcomer_lookalike} was followed (the admin "
+            f"reads: {status})",
+            followed,
+        )
 
 
 @check(

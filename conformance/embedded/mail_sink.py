@@ -36,9 +36,11 @@ class MailSink:
 
     def start(self) -> None:
         handler = ("-c", "aiosmtpd.handlers.Mailbox", str(self.maildir))  # the handler's argument: the Maildir
+        # SMTPUTF8: a mail to an address with an accent (a look-alike of a user's) must arrive, not bounce
+        server = ("--nosetuid", "--smtputf8", "--listen", f"127.0.0.1:{self.port}")
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "aiosmtpd", "--nosetuid", "--listen", f"127.0.0.1:{self.port}", *handler],
+                [sys.executable, "-m", "aiosmtpd", *server, *handler],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

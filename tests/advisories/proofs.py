@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.advisories import Advisory, advisories, named_by
+from conformance.deployments import Deployment
 from conformance.embedded import OLDEST_VERSION, PINNED_VERSIONS
 from conformance.registry import load_all_checks
 from conformance.versions import parse_version
@@ -28,7 +29,7 @@ __all__ = [
     "PASSES",
     "RECORDED",
     "Proof",
-    "by_settings",
+    "by_deployment",
     "checks_of",
     "cover",
     "demo_pairs",
@@ -105,14 +106,15 @@ def releases_of(pairs: dict[str, Pair]) -> list[str]:
 
 
 def prove(pairs: dict[str, Pair], reports: Path, timeout_s: float = 3000) -> list[Proof]:
-    """Run the pairs' advisories' checks on each release they name and say what each did: one matrix per set of
-    settings the advisories need (most need none; public-mode WebSockets, introspection off)."""
+    """Run the pairs' advisories' checks on each release they name and say what each did: one matrix per database
+    and set of settings the advisories need (most need neither; public-mode WebSockets, introspection off, MariaDB's
+    accent-insensitive emails)."""
     proofs = []
-    for settings, group in sorted(by_settings(pairs).items()):
-        folder = reports / ("-".join(settings).lower().replace("=", "-") or "default")
+    for (database, settings), group in sorted(by_deployment(pairs).items()):
+        folder = reports / "-".join([database, *settings]).lower().replace("=", "-")
         command = [
             *(sys.executable, "-m", "conformance.cli", "matrix", "--versions", ",".join(releases_of(group))),
-            *("--checks", ",".join(sorted(group)), "--reports", str(folder)),
+            *("--databases", database, "--checks", ",".join(sorted(group)), "--reports", str(folder)),
             *(option for setting in settings for option in ("--directus-env", setting)),
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
@@ -120,25 +122,27 @@ def prove(pairs: dict[str, Pair], reports: Path, timeout_s: float = 3000) -> lis
             raise RuntimeError(
                 f"the proof run failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr}"
             )
-        proofs += proofs_in(json.loads((folder / "matrix.json").read_text()), group)
+        proofs += proofs_in(json.loads((folder / "matrix.json").read_text()), group, database)
     return sorted(proofs, key=lambda p: p.advisory)
 
 
-def by_settings(pairs: dict[str, Pair]) -> dict[tuple[str, ...], dict[str, Pair]]:
-    """The pairs grouped by the settings their advisory's proof needs."""
-    groups: dict[tuple[str, ...], dict[str, Pair]] = {}
+def by_deployment(pairs: dict[str, Pair]) -> dict[tuple[str, tuple[str, ...]], dict[str, Pair]]:
+    """The pairs grouped by the database and the settings their advisory's proof needs."""
+    groups: dict[tuple[str, tuple[str, ...]], dict[str, Pair]] = {}
     for advisory_id, pair in pairs.items():
-        groups.setdefault(advisories()[advisory_id].settings, {})[advisory_id] = pair
+        advisory = advisories()[advisory_id]
+        groups.setdefault((advisory.database, advisory.settings), {})[advisory_id] = pair
     return groups
 
 
-def proofs_in(matrix: dict[str, Any], pairs: dict[str, Pair]) -> list[Proof]:
-    """What a matrix of embedded releases (cells named directus-RELEASE) says of each pair."""
+def proofs_in(matrix: dict[str, Any], pairs: dict[str, Pair], database: str = "sqlite") -> list[Proof]:
+    """What a matrix of embedded releases on `database` (its cells named as `Deployment.name`) says of each pair."""
     generated = str(matrix["generated"])[:10]
     proofs = []
     for advisory_id, (vulnerable, fixed) in sorted(pairs.items()):
         checks = checks_of(advisories()[advisory_id])
-        seen = [outcome(matrix["results"].get(f"directus-{release}", {}), checks) for release in (vulnerable, fixed)]
+        cells = [matrix["results"].get(Deployment(release, database).name, {}) for release in (vulnerable, fixed)]
+        seen = [outcome(cell, checks) for cell in cells]
         proofs.append(Proof(advisory_id, vulnerable, fixed, seen[0], seen[1], generated))
     return proofs
 

@@ -11,7 +11,7 @@ from conformance.embedded import DEFAULT_VERSION
 from conformance.embedded.known_advisories import KNOWN_ADVISORIES_FILE, known_advisory_waivers, waiver_reason
 from conformance.registry import load_all_checks
 from conformance.waivers import WaiverBook, load_waivers
-from tests.advisories.proofs import Proof, by_settings, cover, demo_pairs, load_recorded, outcome
+from tests.advisories.proofs import Proof, by_deployment, cover, demo_pairs, load_recorded, outcome
 from tests.advisories.table import render
 
 DOCS = Path(__file__).parents[2] / "docs" / "advisories.md"
@@ -129,9 +129,14 @@ def test_the_proof_table_is_current() -> None:
     assert DOCS.read_text() == render(), "regenerate: python -m tests.advisories.table > docs/advisories.md"
 
 
-def test_proofs_of_advisories_that_need_settings_run_in_a_matrix_of_their_own() -> None:
-    pairs = {"GHSA-849r-qrwj-8rv4": ("11.2.2", "11.3.5"), "GHSA-97xr-jchp-xm3c": ("11.17.4", "12.4.0")}
-    assert by_settings(pairs) == {
-        ("WEBSOCKETS_REST_AUTH=public",): {"GHSA-849r-qrwj-8rv4": ("11.2.2", "11.3.5")},
-        (): {"GHSA-97xr-jchp-xm3c": ("11.17.4", "12.4.0")},
+def test_proofs_of_advisories_that_need_settings_or_a_database_run_in_a_matrix_of_their_own() -> None:
+    pairs = {
+        "GHSA-849r-qrwj-8rv4": ("11.2.2", "11.3.5"),
+        "GHSA-97xr-jchp-xm3c": ("11.17.4", "12.4.0"),
+        "GHSA-8xp8-xrh2-88vr": ("11.17.4", "12.4.0"),
+    }
+    assert by_deployment(pairs) == {
+        ("sqlite", ("WEBSOCKETS_REST_AUTH=public",)): {"GHSA-849r-qrwj-8rv4": ("11.2.2", "11.3.5")},
+        ("sqlite", ()): {"GHSA-97xr-jchp-xm3c": ("11.17.4", "12.4.0")},
+        ("mariadb", ()): {"GHSA-8xp8-xrh2-88vr": ("11.17.4", "12.4.0")},
     }

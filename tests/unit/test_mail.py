@@ -13,7 +13,7 @@ import pytest
 from conformance.embedded.mail_sink import MailSink
 from conformance.embedded.settings import free_port
 from conformance.errors import ConfigError
-from conformance.mail import Maildir, Mailpit, NoMail, open_mailbox, wait_for_mail
+from conformance.mail import Maildir, Mailpit, NoMail, open_mailbox, wait_for_any, wait_for_mail
 from conformance.redaction import MASK, redact_text
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZSI6InBhc3N3b3JkLXJlc2V0In0.c2lnbmF0dXJl"
@@ -44,8 +44,21 @@ def test_the_sink_keeps_what_directus_would_send_and_the_maildir_finds_it_by_add
     assert TOKEN not in "\n".join(mail.evidence()) and MASK in "\n".join(mail.evidence())
 
 
+def test_a_mail_to_an_accented_address_arrives_and_ends_a_wait_for_any_of_several(tmp_path: Path) -> None:
+    """SMTPUTF8: a look-alike address (an accent in its local part) is delivered like any other."""
+    sink = MailSink(free_port(), tmp_path)
+    sink.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", sink.port) as smtp:
+            smtp.send_message(reset_mail("bëth@example.com"))
+        seen = wait_for_any(open_mailbox(sink.url), {"beth@example.com": 1, "bëth@example.com": 1}, timeout_s=5)
+    finally:
+        sink.stop()
+    assert [len(seen["beth@example.com"]), len(seen["bëth@example.com"])] == [0, 1]
+
+
 def test_waiting_for_mail_that_never_comes_ends_at_its_bound(tmp_path: Path) -> None:
-    with pytest.raises(NoMail, match="0 of 1 mail"):
+    with pytest.raises(NoMail, match="0 of 1 to"):
         wait_for_mail(Maildir(tmp_path / "none"), "beth@example.com", timeout_s=0.2)
 
 
