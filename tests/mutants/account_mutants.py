@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
 from typing import Any
 
 import httpx
@@ -295,6 +296,58 @@ class RegistrationOverwritesAccount(Described):
         return response
 
 
+def plain(address: str) -> str:
+    """The address without its accents: what an accent-insensitive collation compares it as."""
+    return "".join(c for c in unicodedata.normalize("NFKD", address) if not unicodedata.combining(c))
+
+
+def lookalike_of(request: ProxyRequest, upstream: Upstream, path: str, status: str) -> str | None:
+    """The run's user (a throwaway or a newcomer) with `status` whose address the request's email is an accented
+    look-alike of, as MariaDB would match it; None for any other request."""
+    email = str(body_of(request).get("email"))
+    if request.path != path or plain(email) == email or not plain(email).startswith(("throwaway", "newcomer")):
+        return None
+    user = registered(upstream, plain(email))
+    return plain(email) if user and user["status"] == status else None
+
+
+class ResetMailedToLookalike(Described):
+    name = "reset-mailed-to-lookalike"
+    behaviour = "Password reset"
+    description = (
+        "a reset asked for an accented look-alike of a user's address mails a reset link to the look-alike (the "
+        "lookup accent-insensitive, the mail to the submitted address: Directus < 10.8.3 on MySQL, GHSA-qw9g)"
+    )
+    expected = frozenset({"RESET-LOOKALIKE-ADDRESS-GETS-NO-LINK"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if lookalike_of(request, upstream, RESET_REQUEST, "active"):
+            email = str(body_of(request)["email"])
+            token = jwt.encode({"email": email, "scope": "password-reset", "iss": "directus"}, upstream.secret)
+            upstream.mail(email, "Password Reset Request", f"{upstream.base_url}/admin/reset-password?token={token}")
+        return response
+
+
+class RegistrationLookalikeVerifiesOther(Described):
+    name = "registration-lookalike-verifies-other"
+    behaviour = "Registration"
+    description = (
+        "a registration for an accented look-alike of a pending registrant's address mails the look-alike a link "
+        "that verifies the pending registrant (Directus < 12.3.1 on MySQL, GHSA-8xp8)"
+    )
+    expected = frozenset({"REGISTER-LOOKALIKE-ADDRESS-VERIFIES-NOBODY-ELSE"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        pending = lookalike_of(request, upstream, REGISTER, "unverified")
+        if pending is None:
+            return request
+        token = jwt.encode({"email": pending, "scope": "pending-registration", "iss": "directus"}, upstream.secret)
+        upstream.mail(
+            str(body_of(request)["email"]), "Verify your email address", f"{upstream.base_url}{VERIFY}?token={token}"
+        )
+        return respond(204)
+
+
 class LoginLimitNotEnforced(Described):
     name = "login-limit-not-enforced"
     behaviour = "Login-attempt limit"
@@ -339,6 +392,8 @@ ACCOUNT_MUTANTS: list[type[Described]] = [
     VerificationLinkReusable,
     RegistrationOverwritesAccount,
     ExpiredVerificationLinkAccepted,
+    ResetMailedToLookalike,
+    RegistrationLookalikeVerifiesOther,
     LoginLimitNotEnforced,
     IpAccessDropped,
 ]

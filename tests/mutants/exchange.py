@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import smtplib
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +21,7 @@ class Upstream:
     base_url: str
     admin_token: str
     secret: str
+    mail_port: int | None = None  # the embedded target's mail sink, for a mutant that mails what Directus would not
     transport: httpx.HTTPTransport = field(default_factory=httpx.HTTPTransport)
 
     def send(self, request: ProxyRequest) -> httpx.Response:
@@ -31,6 +34,15 @@ class Upstream:
 
     def admin(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return self.request_as(self.admin_token, method, path, **kwargs)
+
+    def mail(self, to: str, subject: str, link: str) -> None:
+        """A mail of the mutant's own, with `link` in it, to the target's mail sink (as Directus would send it)."""
+        assert self.mail_port is not None, "a mailing mutant needs the target's mail sink"
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "no-reply@example.com", to, subject
+        message.set_content(f"Follow {link}")
+        with smtplib.SMTP("127.0.0.1", self.mail_port) as smtp:
+            smtp.send_message(message)
 
     def request_as(self, token: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """A request of the mutant's own to the real server, with `token` as its Bearer credential."""

@@ -46,7 +46,8 @@ class WrongPasswordCounter(Mutant):
 
 
 def upstream_of(server: EmbeddedDirectus) -> Upstream:
-    return Upstream(server.settings.base_url, server.settings.admin_token, server.settings.secret)
+    settings = server.settings
+    return Upstream(settings.base_url, settings.admin_token, settings.secret, settings.mail_port)
 
 
 def test_without_a_mutant_everything_passes_through_the_proxy(
