@@ -59,6 +59,7 @@ def render() -> str:
         checks = checks_of(advisory)
         proofs = [p for p in recorded if p.advisory == advisory.id]
         demo = " → ".join(advisory.demo) if advisory.demo else "unconfirmed"
+        demo += f" (on {advisory.database})" if advisory.database != "sqlite" else ""
         lines.append(
             f"| [{advisory.id}]({advisory.url}) | {SEVERITY[advisory.severity]} | {advisory.title} | "
             f"{', '.join(f'`{c}`' for c in checks) or '—'} | {demo} | {seen(proofs)} | "
