@@ -26,6 +26,7 @@ __all__ = [
     "awaited",
     "expect_alike",
     "expect_no_user",
+    "expect_user_status",
     "expired",
     "invite",
     "lookalike",
@@ -142,6 +143,12 @@ def expect_alike(registered: httpx.Response, unknown: httpx.Response) -> None:
         f"the answer an unknown email gets, HTTP {status}{f' {code}' if code else ''}, for a registered one",
         registered,
     )
+
+
+def expect_user_status(loader: Loader, email: str, status: str, response: httpx.Response, when: str) -> None:
+    """The user with `email` is `status` (the admin re-reads /users) `when`."""
+    seen = (loader.find_user(email) or {}).get("status")
+    expect(seen == status, f"{email} {status} {when} (the admin reads: {seen})", response)
 
 
 def expect_no_user(loader: Loader, email: str, response: httpx.Response) -> None:

@@ -11,12 +11,12 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from conformance.checks.accounts import expect_user_status
 from conformance.checks.api import (
     DirectusClient,
     Loader,
     Persona,
     check,
-    expect,
     expect_status,
     require_status,
 )
@@ -58,8 +58,7 @@ def test_login_limit_suspends_the_user(
 ) -> None:
     user = throwaway()
     tripping = trip_the_limit(directus, loader, user)
-    state = loader.find_user(user.email) or {}
-    expect(state.get("status") == "suspended", f"{user.name} suspended (the admin re-reads the user)", tripping)
+    expect_user_status(loader, user.email, "suspended", tripping, "once the limit was reached")
     expect_status(
         directus.login(user.email, user.password).response,
         401,  # INVALID_CREDENTIALS; 10.0.0 says USER_SUSPENDED, which USERSTATE-SUSPENDED-LOGIN-401 judges

@@ -7,12 +7,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from conformance.checks.accounts import (
     USERS_SERVICE,
     awaited,
     expect_no_user,
+    expect_user_status,
     expired,
     lookalike,
     mailed,
@@ -29,7 +31,6 @@ from conformance.checks.api import (
     Persona,
     Target,
     check,
-    expect,
     expect_status,
     received,
     require_status,
@@ -57,6 +58,13 @@ def test_registration_cannot_choose_a_role(directus: DirectusClient, cast: Cast,
     expect_no_user(loader, email, refused)
 
 
+def signed_up(directus: DirectusClient, email: str, password: str) -> httpx.Response:
+    """A registration the target accepted (204): the precondition of the checks that follow it."""
+    registered = register(directus, email, password)
+    require_status(registered, 204, f"registering {email}")
+    return registered
+
+
 @check(
     "REGISTER-UNVERIFIED-CANNOT-LOG-IN",
     level="MUST",
@@ -67,10 +75,7 @@ def test_registration_cannot_choose_a_role(directus: DirectusClient, cast: Cast,
 )
 def test_unverified_registrant_cannot_log_in(directus: DirectusClient, loader: Loader, newcomer: str) -> None:
     password = new_password()
-    registered = register(directus, newcomer, password)
-    require_status(registered, 204, "registering a new address")
-    status = (loader.find_user(newcomer) or {}).get("status")
-    expect(status == "unverified", f"the admin reads a user {newcomer}, unverified (read: {status})", registered)
+    expect_user_status(loader, newcomer, "unverified", signed_up(directus, newcomer, password), "once registered")
     unverified = directus.login(newcomer, password).response
     expect_status(unverified, 401, "INVALID_CREDENTIALS", why="the unverified registrant's login")
 
@@ -87,7 +92,7 @@ def test_verification_link_works_once(
     directus: DirectusClient, loader: Loader, mailbox: Mailbox, newcomer: str
 ) -> None:
     password = new_password()
-    require_status(register(directus, newcomer, password), 204, "registering a new address")
+    signed_up(directus, newcomer, password)
     [(_, token)] = mailed(mailbox, newcomer)
     require_status(verify_registration(directus, token), 302, "following the mailed verification link")
     expect_status(directus.login(newcomer, password).response, 200, why="the verified registrant logs in")
@@ -105,12 +110,11 @@ def test_verification_link_works_once(
 def test_expired_verification_link_is_refused(
     directus: DirectusClient, target: Target, loader: Loader, mailbox: Mailbox, newcomer: str
 ) -> None:
-    require_status(register(directus, newcomer, new_password()), 204, "registering a new address")
+    signed_up(directus, newcomer, new_password())
     [(_, token)] = mailed(mailbox, newcomer)
     refused = verify_registration(directus, expired(token, target))
     expect_status(refused, 401, "TOKEN_EXPIRED", why="the mailed verification link, an hour past its expiry")
-    status = (loader.find_user(newcomer) or {}).get("status")
-    expect(status == "unverified", f"the registrant still unverified (the admin reads: {status})", refused)
+    expect_user_status(loader, newcomer, "unverified", refused, "after the expired link")
 
 
 @pytest.fixture
@@ -134,20 +138,14 @@ def newcomer_lookalike(loader: Loader, newcomer: str) -> Iterator[str]:
 def test_lookalike_registration_verifies_nobody_else(
     directus: DirectusClient, loader: Loader, mailbox: Mailbox, newcomer: str, newcomer_lookalike: str
 ) -> None:
-    require_status(register(directus, newcomer, new_password()), 204, "registering a new address")
+    signed_up(directus, newcomer, new_password())
     mailed(mailbox, newcomer)
-    require_status(register(directus, newcomer_lookalike, new_password()), 204, "registering its look-alike")
+    signed_up(directus, newcomer_lookalike, new_password())
     # a second mail to the registrant (re-sent where the look-alike matched it), or one to the look-alike
     to_variant = awaited(mailbox, {newcomer: 2, newcomer_lookalike: 1})[newcomer_lookalike]
     for mail in to_variant:
         followed = verify_registration(directus, received(mail.token, "the mail carries a link with a token", mail))
-        status = (loader.find_user(newcomer) or {}).get("status")
-        expect(
-            status == "unverified",
-            f"{newcomer} still unverified after the link mailed to {newcomer_lookalike} was followed (the admin "
-            f"reads: {status})",
-            followed,
-        )
+        expect_user_status(loader, newcomer, "unverified", followed, f"after the link to {newcomer_lookalike}")
 
 
 @check(
