@@ -178,7 +178,8 @@ class ExpiredAsInvalid(Described):
     name = "expired-reported-as-invalid"
     behaviour = "Bad tokens are refused"
     description = "an expired token answers 403 INVALID_TOKEN, so clients never know to refresh"
-    expected = frozenset({"BADTOKEN-EXPIRED-401"})
+    # every expired token: the access token, and the mailed reset and verification links past their expiry
+    expected = frozenset({"BADTOKEN-EXPIRED-401", "REGISTER-EXPIRED-LINK-REFUSED", "RESET-BAD-TOKEN-4XX"})
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
         if response.status_code == 401 and b"TOKEN_EXPIRED" in response.content:
