@@ -84,6 +84,7 @@ class Exposure(enum.Enum):
     AFFECTED = "affected"  # a check naming it failed
     WAIVED = "affected, waived"  # … and a waiver (a known advisory of this release) accepted that
     NOT_RUN = "in range, not checked here"  # the version is in range; its checks were skipped or not run
+    OTHER_DATABASE = "in range, shows on another database"  # its checks passed here; it shows on its proof's database
     UNCHECKED = "in range, no check"  # the version is in range; the suite has no check for it (yet)
 
 
@@ -106,11 +107,19 @@ class Verdict:
         )
 
 
+DATABASE_CLIENTS = {"sqlite": "sqlite3", "postgres": "pg", "mariadb": "mysql"}
+"""An embedded database by the name Directus gives its client (DB_CLIENT, the target's `database` fact)."""
+
+
 def verdicts(
-    version: str, results: Mapping[str, Mapping[str, str]], refs: Mapping[str, Iterable[str]]
+    version: str,
+    results: Mapping[str, Mapping[str, str]],
+    refs: Mapping[str, Iterable[str]],
+    database: str | None = None,
 ) -> list[Verdict]:
     """What a target's results say of each advisory: `results` by check instance ({"status", "reason"}), `refs` by
-    check ID. Advisories whose checks all passed, and those outside the version's ranges, say nothing."""
+    check ID, `database` the target's (its DB_CLIENT). Advisories whose checks all passed, and those outside the
+    version's ranges, say nothing, unless they show on another database only (MySQL's accent-insensitive emails)."""
     statuses: dict[str, list[tuple[str, str]]] = {}
     for instance, result in results.items():
         statuses.setdefault(instance.split("[", 1)[0], []).append((result["status"], result.get("reason") or ""))
@@ -134,5 +143,8 @@ def verdicts(
         elif advisory.affects(version) and all(s in ("skipped", "error") for s, _ in seen):
             why = next((reason for s, reason in seen if reason), "not selected in this run")
             found.append(Verdict(advisory, Exposure.NOT_RUN, checks, why))
+        elif advisory.affects(version) and DATABASE_CLIENTS[advisory.database] not in ("sqlite3", database):
+            why = f"passed on {database or 'this database'}; needs {advisory.needs or advisory.database}"
+            found.append(Verdict(advisory, Exposure.OTHER_DATABASE, checks, why))
     order = list(Exposure)
     return sorted(found, key=lambda verdict: order.index(verdict.exposure))

@@ -68,7 +68,8 @@ def advisory_verdicts(matrix: Matrix, target: dict[str, Any]) -> list[Verdict]:
     """What the target's results say of each known advisory (see advisories.verdicts): the suite's checks by their
     refs, those of the matrix first (it may come from another suite version)."""
     refs = {c.id: c.refs for c in load_all_checks().values()} | {c["id"]: c["refs"] for c in matrix["checks"]}
-    return verdicts(str(target.get("version") or ""), matrix["results"].get(target["name"], {}), refs)
+    results = matrix["results"].get(target["name"], {})
+    return verdicts(str(target.get("version") or ""), results, refs, target.get("database"))
 
 
 def load(path: Path) -> Matrix:

@@ -73,6 +73,17 @@ def test_an_advisory_in_range_says_why_nothing_checked_it() -> None:
     assert HASH not in {v.advisory.id for v in verdicts("12.4.0", results(UTILS_HASH="skipped"), REFS)}
 
 
+def test_an_advisory_that_shows_on_another_database_only_is_said_where_its_checks_passed() -> None:
+    lookalike = "GHSA-8xp8-xrh2-88vr"  # MariaDB's accent-insensitive emails
+    refs = {"REGISTER-LOOKALIKE": (lookalike,)}
+    on_sqlite = {v.advisory.id: v for v in verdicts("11.17.4", results(REGISTER_LOOKALIKE="passed"), refs, "sqlite3")}
+    assert on_sqlite[lookalike].exposure is Exposure.OTHER_DATABASE
+    assert on_sqlite[lookalike].why.startswith("passed on sqlite3; needs MySQL/MariaDB")
+    on_mysql = {v.advisory.id for v in verdicts("11.17.4", results(REGISTER_LOOKALIKE="passed"), refs, "mysql")}
+    assert lookalike not in on_mysql
+    assert lookalike not in {v.advisory.id for v in verdicts("12.4.0", results(REGISTER_LOOKALIKE="passed"), refs)}
+
+
 def test_affected_comes_first() -> None:
     exposures = [v.exposure for v in verdicts("11.17.4", results(UTILS_HASH="failed"), REFS)]
     assert exposures[0] is Exposure.AFFECTED
