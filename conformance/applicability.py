@@ -7,7 +7,9 @@ do is learnt from the seed (its facts), so it is asked for only when a declared 
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Collection, Iterable
+from urllib.parse import urlsplit
 
 from conformance.cast import Cast
 from conformance.facts import REGISTRATION_CLOSED, REGISTRATION_VERIFIED, TargetFacts
@@ -20,6 +22,7 @@ __all__ = [
     "NOT_EMBEDDED",
     "NO_MAILBOX",
     "NO_OPEN_REGISTRATION",
+    "NO_OWN_ADDRESS",
     "NO_PERSONA",
     "NO_SIGNING_SECRET",
     "NO_SOCKET",
@@ -66,6 +69,10 @@ NO_VERIFIED_REGISTRATION = (
     "the target's public registration is {state} (GET /server/info; settings public_registration, "
     "public_registration_verify_email): a check of registration verified by email"
 )
+NO_OWN_ADDRESS = (
+    "the target is not on loopback, so the check has no client address of its own: spending the target's per-address "
+    "limiter would refuse the run's other requests of its kind for the limiter's duration"
+)
 NO_SIGNING_SECRET = (
     "the target's SECRET is not given (--signing-secret, env DIRECTUS_SECRET): a check of an expired emailed token, "
     "which lives a day or more"
@@ -104,6 +111,8 @@ def why_not(
         return NOT_EMBEDDED
     if Need.MAIL in needs and not (run.target and run.target.mail_api):
         return NO_MAILBOX
+    if Need.OWN_ADDRESS in needs and not (run.target and on_loopback(run.target.base_url)):
+        return NO_OWN_ADDRESS
     if Need.SIGNING_SECRET in needs and not (run.target and run.target.signing_secret):
         return NO_SIGNING_SECRET
     if run.readonly and Need.CAST in needs:
@@ -135,6 +144,17 @@ def why_not(
     if Need.CUSTOM_RULES in needs and seeded.custom_rules_unavailable:
         return seeded.custom_rules_unavailable
     return None
+
+
+def on_loopback(url: str) -> bool:
+    """Whether the URL's host is this machine's loopback (127.0.0.0/8, ::1 or localhost)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _registration_problem(needs: set[Requirement], facts: Callable[[], TargetFacts]) -> str | None:

@@ -33,6 +33,10 @@ class Need(enum.Enum):
         "public registration verified by email (settings public_registration, public_registration_verify_email)"
     )
     MAIL = "a mailbox the target's mail reaches (the embedded target's sink, or --mail-api)"
+    OWN_ADDRESS = (
+        "a client address of the check's own (a target on loopback: any 127.x.y.z), so that spending a per-address "
+        "limiter refuses no other check"
+    )
     SIGNING_SECRET = "the target's SECRET (--signing-secret), to mint a token that has expired"
     EMBEDDED = "a throwaway embedded target (the probe has effects beyond the target, or breaks it)"
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import jwt
 
-from conformance.client import DirectusClient, error_code
+from conformance.client import DirectusClient, error_code, tls_context
 from conformance.config import Target
 from conformance.evidence import expect, received, require
 from conformance.mail import Mail, Mailbox, NoMail, wait_for_any
@@ -28,6 +28,7 @@ __all__ = [
     "expect_no_user",
     "expect_user_status",
     "expired",
+    "from_an_address_of_its_own",
     "invite",
     "lookalike",
     "mailed",
@@ -66,6 +67,14 @@ def new_password() -> str:
     password = secrets.token_urlsafe(18)
     register_secret(password)
     return password
+
+
+def from_an_address_of_its_own(target: Target) -> httpx.Client:
+    """A client sending from a loopback address nobody else uses (127.x.y.z; applicability: Need.OWN_ADDRESS), so
+    that what a per-address limiter counts against it is counted against no other check."""
+    address = ".".join(["127", *(str(secrets.randbelow(254) + 1) for _ in range(3))])
+    transport = httpx.HTTPTransport(local_address=address, verify=tls_context(target.verify))
+    return httpx.Client(base_url=target.base_url, transport=transport, timeout=15)
 
 
 def request_reset(directus: DirectusClient, email: str, reset_url: str | None = None) -> httpx.Response:

@@ -16,6 +16,7 @@ from conformance.checks.accounts import (
     expect_no_user,
     expect_user_status,
     expired,
+    from_an_address_of_its_own,
     lookalike,
     mailed,
     new_password,
@@ -31,6 +32,7 @@ from conformance.checks.api import (
     Persona,
     Target,
     check,
+    expect,
     expect_status,
     received,
     require_status,
@@ -39,6 +41,9 @@ from conformance.mail import Mailbox
 
 BEHAVIOUR = "Registration"
 DOCS = "/reference/system/users#register-a-new-user"
+LIMIT_PROBE = 150
+"""Registrations in a row from one address, by which the limiter must have refused one: above Directus's default (5
+a minute) and the embedded target's (100, RATE_LIMITER_REGISTRATION_POINTS)."""
 
 
 @check(
@@ -166,3 +171,25 @@ def test_registering_an_existing_email_changes_nothing(
     expect_status(directus.login(user.email, user.password).response, 200, why="the user's own password")
     refused = directus.login(user.email, taken_over).response
     expect_status(refused, 401, "INVALID_CREDENTIALS", why="a login with the registrant's password")
+
+
+@check(
+    "REGISTER-LIMITER-HOLDS",
+    level="SHOULD",  # RATE_LIMITER_REGISTRATION_ENABLED=false is a documented setting
+    needs=(PUBLIC_REGISTRATION, Need.OWN_ADDRESS),
+    refs=(DOCS, "api/src/middleware/rate-limiter-registration.ts"),
+    title=f"Registrations from one address are limited: within {LIMIT_PROBE} in a row, one is refused with 429 and "
+    "a Retry-After",
+)
+def test_registration_limiter_holds(target: Target) -> None:
+    with from_an_address_of_its_own(target) as own:
+        for _ in range(LIMIT_PROBE):  # each without an email: nobody registers, and the limiter counts it all the same
+            answered = own.post("/users/register", json={})
+            if answered.status_code == 429:
+                break
+    expect(
+        answered.status_code == 429 and "retry-after" in answered.headers,
+        f"429 with a Retry-After within {LIMIT_PROBE} registrations from one address (the registration limiter: "
+        "RATE_LIMITER_REGISTRATION_ENABLED, on by default; _POINTS and _DURATION set how many a while)",
+        answered,
+    )

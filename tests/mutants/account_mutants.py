@@ -4,6 +4,7 @@ it, and no others."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 import unicodedata
@@ -348,6 +349,21 @@ class RegistrationLookalikeVerifiesOther(Described):
         return respond(204)
 
 
+class RegistrationLimiterDodged(Described):
+    name = "registration-limiter-dodged"
+    behaviour = "Registration"
+    description = (
+        "a gateway in front sets X-Forwarded-For to an address of its own choosing for each registration, and the "
+        "target trusts it: every registration counts against another address, and the limiter never trips"
+    )
+    expected = frozenset({"REGISTER-LIMITER-HOLDS"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.path == REGISTER:
+            request.set_header("X-Forwarded-For", f"198.51.100.{secrets.randbelow(254) + 1}")
+        return request
+
+
 class LoginLimitNotEnforced(Described):
     name = "login-limit-not-enforced"
     behaviour = "Login-attempt limit"
@@ -394,6 +410,7 @@ ACCOUNT_MUTANTS: list[type[Described]] = [
     ExpiredVerificationLinkAccepted,
     ResetMailedToLookalike,
     RegistrationLookalikeVerifiesOther,
+    RegistrationLimiterDodged,
     LoginLimitNotEnforced,
     IpAccessDropped,
 ]

@@ -152,6 +152,10 @@ class FaultProxy:
                     {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP},
                     self.rfile.read(length) if length else b"",
                 )
+                # as a reverse proxy does (nginx's $proxy_add_x_forwarded_for): the target sees each client's address
+                claimed = incoming.header("X-Forwarded-For")
+                client = self.client_address[0]
+                incoming.set_header("X-Forwarded-For", f"{claimed}, {client}" if claimed else client)
                 try:
                     changed = proxy.mutant.request(incoming, proxy.upstream)
                     if isinstance(changed, httpx.Response):

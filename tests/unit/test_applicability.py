@@ -10,6 +10,7 @@ from conformance.applicability import (
     GRAPHQL_OFF,
     NO_MAILBOX,
     NO_OPEN_REGISTRATION,
+    NO_OWN_ADDRESS,
     NO_PERSONA,
     NO_SIGNING_SECRET,
     NO_SSO_REDIRECT,
@@ -114,6 +115,13 @@ def test_a_check_that_mints_an_expired_token_needs_the_targets_secret() -> None:
     assert why_not([Need.SIGNING_SECRET], ["directus"], FULL, never, login_on) == NO_SIGNING_SECRET
     with_secret = replace(FULL, target=Target("https://cms.example.com", signing_secret="s3cret"))
     assert why_not([Need.SIGNING_SECRET], ["directus"], with_secret, never, login_on) is None
+
+
+def test_a_check_that_spends_a_per_address_limiter_needs_an_address_of_its_own_on_loopback() -> None:
+    assert why_not([Need.OWN_ADDRESS], ["directus"], FULL, never, login_on) == NO_OWN_ADDRESS
+    for url in ("http://127.0.0.1:8055", "https://127.0.0.1:4443/directus", "http://localhost:8055", "http://[::1]:80"):
+        loopback = replace(FULL, target=Target(url))
+        assert why_not([Need.OWN_ADDRESS], ["directus"], loopback, never, login_on) is None, url
 
 
 def test_a_registration_check_needs_the_target_to_open_registration_as_it_checks() -> None:
