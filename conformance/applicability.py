@@ -58,8 +58,8 @@ SOCKETS_UNKNOWN = (
     "--admin-token, or --persona-email in the read-only profile): a realtime check"
 )
 NO_MAILBOX = (
-    "no mailbox to read the target's mail from: give --mail-api (a Mailpit API URL the target's mail reaches); a "
-    "check that follows a mailed link"
+    "no mailbox to read the target's mail from: give --mail-api (a Mailpit or MailHog API URL the target's mail "
+    "reaches); a check that follows a mailed link"
 )
 NO_OPEN_REGISTRATION = (
     "the target's public registration is {state} (GET /server/info; settings public_registration): a check of "

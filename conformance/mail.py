@@ -30,6 +30,7 @@ from conformance.redaction import redact_text, register_secret
 __all__ = [
     "MAIL_WAIT_S",
     "Mail",
+    "MailHog",
     "Mailbox",
     "Maildir",
     "Mailpit",
@@ -107,6 +108,23 @@ def _body_of(message: EmailMessage) -> str:
     return "\n".join(str(part.get_content()) for part in parts)
 
 
+def _parsed(raw: bytes, received_at: float) -> Mail:
+    """A mail from its raw RFC 5322 bytes (as a Maildir or MailHog keeps them)."""
+    parsed: Any = email.message_from_bytes(raw, policy=email.policy.default)
+    to = tuple(found for _, found in getaddresses(parsed.get_all("To", [])))
+    return Mail(to, str(parsed["Subject"] or ""), _body_of(parsed), received_at)
+
+
+def _addressed_to(mails: list[Mail], address: str) -> list[Mail]:
+    """Those of `mails` to exactly `address` (APIs' searches match parts of addresses), earliest first."""
+    return sorted((m for m in mails if address.lower() in (a.lower() for a in m.to)), key=lambda m: m.received_at)
+
+
+def _timestamp(created: Any) -> float:
+    """An API's ISO 8601 time (`2026-12-01T10:00:01.000Z`) as a POSIX timestamp."""
+    return datetime.fromisoformat(str(created).replace("Z", "+00:00")).timestamp()
+
+
 class Maildir:
     """A Maildir on this machine (the embedded target's sink writes one)."""
 
@@ -116,13 +134,8 @@ class Maildir:
     def mails_to(self, address: str) -> list[Mail]:
         if not self.path.is_dir():
             return []
-        mails = []
-        for message in mailbox.Maildir(self.path, factory=None, create=False):
-            parsed: Any = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
-            to = tuple(found for _, found in getaddresses(parsed.get_all("To", [])))
-            if address.lower() in (a.lower() for a in to):
-                mails.append(Mail(to, str(parsed["Subject"] or ""), _body_of(parsed), message.get_date()))
-        return sorted(mails, key=lambda mail: mail.received_at)
+        messages = mailbox.Maildir(self.path, factory=None, create=False)
+        return _addressed_to([_parsed(message.as_bytes(), message.get_date()) for message in messages], address)
 
 
 class Mailpit:
@@ -140,20 +153,39 @@ class Mailpit:
             for summary in found.json().get("messages") or []:
                 to = tuple(str(a.get("Address", "")) for a in summary.get("To") or [])
                 if address.lower() not in (a.lower() for a in to):
-                    continue  # Mailpit's search matches parts of addresses
+                    continue  # read only the messages to exactly this address
                 message = client.get(f"/api/v1/message/{summary['ID']}")
                 message.raise_for_status()
                 body = "\n".join(str(message.json().get(key) or "") for key in ("Text", "HTML"))
-                created = datetime.fromisoformat(str(summary["Created"]).replace("Z", "+00:00")).timestamp()
-                mails.append(Mail(to, str(summary.get("Subject", "")), body, created))
-        return sorted(mails, key=lambda mail: mail.received_at)
+                mails.append(Mail(to, str(summary.get("Subject", "")), body, _timestamp(summary["Created"])))
+        return _addressed_to(mails, address)
 
 
-def open_mailbox(url: str) -> Mailbox:
-    """The mailbox `--mail-api` names: `file:///…` a Maildir, `http(s)://…` a Mailpit."""
+class MailHog:
+    """A MailHog's HTTP API (`GET /api/v2/search?kind=to`, each message with its raw data), for a target that sends
+    to one."""
+
+    def __init__(self, url: str, transport: httpx.BaseTransport | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.transport = transport  # a unit test's; else the network
+
+    def mails_to(self, address: str) -> list[Mail]:
+        with httpx.Client(base_url=self.url, timeout=10, transport=self.transport) as client:
+            found = client.get("/api/v2/search", params={"kind": "to", "query": address, "limit": 50})
+            found.raise_for_status()
+            items = found.json().get("items") or []
+        mails = [_parsed(str(item["Raw"]["Data"]).encode(), _timestamp(item["Created"])) for item in items]
+        return _addressed_to(mails, address)
+
+
+def open_mailbox(url: str, transport: httpx.BaseTransport | None = None) -> Mailbox:
+    """The mailbox `--mail-api` names: `file:///…` a Maildir; `http(s)://…` a Mailpit, or a MailHog where
+    Mailpit's `GET /api/v1/info` is not answered (MailHog has no such endpoint)."""
     parts = urlsplit(url)
     if parts.scheme == "file":
         return Maildir(Path(unquote(parts.path)))
     if parts.scheme in ("http", "https"):
-        return Mailpit(url)
-    raise ConfigError(f"--mail-api {url!r}: give a Mailpit API URL (http://…:8025) or a Maildir (file:///…)")
+        with httpx.Client(base_url=url.rstrip("/"), timeout=10, transport=transport) as client:
+            mailpit = client.get("/api/v1/info").status_code == 200
+        return Mailpit(url, transport) if mailpit else MailHog(url, transport)
+    raise ConfigError(f"--mail-api {url!r}: give a Mailpit or MailHog API URL (http://…:8025) or a Maildir (file:///…)")

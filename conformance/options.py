@@ -64,8 +64,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("--session-cookie-name", "the target's SESSION_COOKIE_NAME (default: learnt from a session login)"),
     Option(
         "--mail-api",
-        "where the target's mail can be read: a Mailpit API URL (http://…:8025) or a Maildir (file:///…); without "
-        "it the checks that follow a mailed link (password reset, invitations) are skipped",
+        "where the target's mail can be read: a Mailpit or MailHog API URL (http://…:8025) or a Maildir "
+        "(file:///…); without it the checks that follow a mailed link (reset, invitation, registration) are skipped",
         env=("DIRECTUS_MAIL_API",),
     ),
     Option(

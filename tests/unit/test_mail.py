@@ -13,7 +13,7 @@ import pytest
 from conformance.embedded.mail_sink import MailSink
 from conformance.embedded.settings import free_port
 from conformance.errors import ConfigError
-from conformance.mail import Maildir, Mailpit, NoMail, open_mailbox, wait_for_any, wait_for_mail
+from conformance.mail import Maildir, MailHog, Mailpit, NoMail, open_mailbox, wait_for_any, wait_for_mail
 from conformance.redaction import MASK, redact_text
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzY29wZSI6InBhc3N3b3JkLXJlc2V0In0.c2lnbmF0dXJl"
@@ -86,8 +86,28 @@ def test_a_mailpit_api_is_read_by_search_then_message() -> None:
     assert redact_text(mails[0].links[0]).endswith(f"token={MASK}&x=1")
 
 
-def test_a_mailbox_is_named_by_a_url() -> None:
+def test_a_mailhog_api_is_read_by_its_search_and_each_messages_raw_data() -> None:
+    def mailhog(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/api/v2/search"
+        assert dict(request.url.params) == {"kind": "to", "query": "beth@example.com", "limit": "50"}
+        items = [
+            {"Created": "2026-12-01T10:00:05.000Z", "Raw": {"Data": reset_mail("beth@example.com").as_string()}},
+            {"Created": "2026-12-01T10:00:01.000Z", "Raw": {"Data": reset_mail("beth@example.com").as_string()}},
+            {"Created": "2026-12-01T10:00:00.000Z", "Raw": {"Data": reset_mail("elizabeth@example.com").as_string()}},
+        ]
+        return httpx.Response(200, json={"total": 3, "count": 3, "start": 0, "items": items})
+
+    mails = MailHog("http://127.0.0.1:8025", transport=httpx.MockTransport(mailhog)).mails_to("beth@example.com")
+    assert [m.received_at for m in mails] == sorted(m.received_at for m in mails) and len(mails) == 2
+    assert mails[0].subject == "Password Reset Request" and mails[0].token == TOKEN
+
+
+def test_a_mailbox_is_named_by_a_url_and_an_api_is_told_apart_by_mailpits_info() -> None:
+    def answering(info_status: int) -> httpx.MockTransport:
+        return httpx.MockTransport(lambda request: httpx.Response(info_status, json={"Version": "v1.21"}))
+
     assert isinstance(open_mailbox("file:///tmp/mail"), Maildir)
-    assert isinstance(open_mailbox("http://127.0.0.1:8025"), Mailpit)
-    with pytest.raises(ConfigError, match="Mailpit"):
+    assert isinstance(open_mailbox("http://127.0.0.1:8025", answering(200)), Mailpit)
+    assert isinstance(open_mailbox("http://127.0.0.1:8025", answering(404)), MailHog)
+    with pytest.raises(ConfigError, match="Mailpit or MailHog"):
         open_mailbox("smtp://127.0.0.1:25")
