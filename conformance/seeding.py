@@ -229,6 +229,12 @@ class Loader:
         found = self.admin.get("/users", limit=1, fields="id,status", **{"filter[email][_eq]": email})
         return dict(found[0]) if found else None
 
+    def delete_user_with(self, email: str) -> None:
+        """Delete whoever has this email, if anybody does (what an invitation or a registration made of it)."""
+        user = self.find_user(email)
+        if user is not None:
+            self.delete_user(user["id"])
+
     def delete_user(self, user_id: str) -> None:
         self.admin.call("DELETE", f"/users/{user_id}", action="delete throwaway user")
 

@@ -127,9 +127,7 @@ def newcomer_lookalike(loader: Loader, newcomer: str) -> Iterator[str]:
     """The newcomer's address with an accent on one letter; whoever registered with it is deleted after."""
     variant = lookalike(newcomer)
     yield variant
-    user = loader.find_user(variant)  # under an accent-insensitive collation, the newcomer (also deleted after)
-    if user is not None:
-        loader.delete_user(user["id"])
+    loader.delete_user_with(variant)  # under an accent-insensitive collation, the newcomer (also deleted after)
 
 
 @check(

@@ -197,9 +197,7 @@ def newcomer(cast: Cast, loader: Loader) -> Iterator[str]:
     deleted after."""
     email = f"newcomer{secrets.token_hex(4)}+{cast.run_tag}@example.com"
     yield email
-    user = loader.find_user(email)
-    if user is not None:
-        loader.delete_user(user["id"])
+    loader.delete_user_with(email)
 
 
 @pytest.hookimpl(tryfirst=True)
