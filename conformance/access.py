@@ -56,6 +56,9 @@ class AccessModel(ABC):
     def __init__(self, admin: Admin, names: Names) -> None:
         self.admin = admin
         self.names = names
+        self.mark = f"run {names.tag}"
+        """The description of every role and policy the model creates: what `clean` finds them by, whatever their
+        name (an address-limited grant left by a killed run has a name of its own)."""
 
     @abstractmethod
     def member_role(self, rules: list[dict[str, Any]], facts: Facts) -> tuple[str, str | None]:
@@ -104,7 +107,12 @@ class AccessModel(ABC):
         self.admin.call("DELETE", f"{self.GRANTS}/{grant}", action=f"delete an address-limited {self.GRANT}")
 
     @abstractmethod
-    def clean(self) -> list[str]: ...
+    def clean(self) -> list[str]:
+        """Remove every role and policy this run created (by `mark`), with what they hold; returns what went."""
+        ...
+
+    def _marked(self, path: str) -> list[dict[str, Any]]:
+        return find(self.admin, path, description=self.mark)
 
     def _permissions(self, owner: dict[str, str], rules: list[dict[str, Any]]) -> str | None:
         """Create the missing rules for an owner ({"policy": id} or {"role": id}); why not, if refused (12.x)."""
@@ -177,17 +185,15 @@ class PolicyAccess(AccessModel):
 
     def clean(self) -> list[str]:
         removed = []
-        for name in (self.names.member_role, self.names.admin_role):
-            for role in find(self.admin, "/roles", name=name):
-                self._delete_access(role=role["id"])
-                self.admin.call("DELETE", f"/roles/{role['id']}", action=f"delete role {name}")
-                removed.append(f"role {name}")
-        for name in (self.names.member_policy, self.names.admin_policy, self.names.tfa):
-            for policy in find(self.admin, "/policies", name=name):
-                removed += self._delete_permissions(policy=policy["id"])
-                self._delete_access(policy=policy["id"])
-                self.admin.call("DELETE", f"/policies/{policy['id']}", action=f"delete policy {name}")
-                removed.append(f"policy {name}")
+        for role in self._marked("/roles"):
+            self._delete_access(role=role["id"])
+            self.admin.call("DELETE", f"/roles/{role['id']}", action=f"delete role {role['name']}")
+            removed.append(f"role {role['name']}")
+        for policy in self._marked("/policies"):
+            removed += self._delete_permissions(policy=policy["id"])
+            self._delete_access(policy=policy["id"])
+            self.admin.call("DELETE", f"/policies/{policy['id']}", action=f"delete policy {policy['name']}")
+            removed.append(f"policy {policy['name']}")
         return removed
 
     def _policy(self, name: str, *, admin_access: bool, app_access: bool) -> str:
@@ -199,12 +205,12 @@ class PolicyAccess(AccessModel):
                 "admin_access": admin_access,
                 "app_access": app_access,
                 "icon": "badge",
-                "description": f"run {self.names.tag}",
+                "description": self.mark,
             },
         )
 
     def _role(self, name: str, policy: str) -> str:
-        role = ensure(self.admin, "/roles", name, {"icon": "group", "description": f"run {self.names.tag}"})
+        role = ensure(self.admin, "/roles", name, {"icon": "group", "description": self.mark})
         if not find(self.admin, "/access", role=role, policy=policy):
             self.admin.call(
                 "POST", "/access", action=f"attach policy to role {name}", json={"role": role, "policy": policy}
@@ -237,11 +243,10 @@ class RoleAccess(AccessModel):
 
     def clean(self) -> list[str]:
         removed = []
-        for name in (self.names.member_role, self.names.admin_role, self.names.tfa):
-            for role in find(self.admin, "/roles", name=name):
-                removed += self._delete_permissions(role=role["id"])
-                self.admin.call("DELETE", f"/roles/{role['id']}", action=f"delete role {name}")
-                removed.append(f"role {name}")
+        for role in self._marked("/roles"):
+            removed += self._delete_permissions(role=role["id"])
+            self.admin.call("DELETE", f"/roles/{role['id']}", action=f"delete role {role['name']}")
+            removed.append(f"role {role['name']}")
         return removed
 
     def _role(self, name: str, *, admin_access: bool, app_access: bool) -> str:
@@ -253,7 +258,7 @@ class RoleAccess(AccessModel):
                 "admin_access": admin_access,
                 "app_access": app_access,
                 "icon": "group",
-                "description": f"run {self.names.tag}",
+                "description": self.mark,
             },
         )
 

@@ -87,3 +87,15 @@ def test_two_concurrent_seeds_do_not_collide(client: DirectusClient, admin: Admi
     for loader in loaders:
         loader.clean()
     assert snapshot(admin) == before
+
+
+def test_what_a_killed_check_leaves_is_cleaned_too(admin: Admin) -> None:
+    """A run killed in the middle of a check leaves what the check made: a throwaway user holding a grant with a name
+    of the check's own (an address-limited one). Clean removes both."""
+    before = snapshot(admin)
+    loader = Loader(admin, load_fixture(), "leftover1")
+    cast = loader.seed()
+    grant = loader.access.address_limited_grant("ip-leftover1-0a1b2c", cast.collection, ["203.0.113.7"])
+    loader.give_grant(loader.create_throwaway(None).id, grant)
+    loader.clean()
+    assert snapshot(admin) == before
