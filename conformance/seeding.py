@@ -60,6 +60,11 @@ def load_fixture(path: Path | None = None) -> dict[str, Any]:
     return cast
 
 
+def run_label(tag: str) -> str:
+    """The name (a flow's) or title (a file's) of what a check makes beyond the seed: what `clean` finds it by."""
+    return f"conformance {tag}"
+
+
 def tagged_email(email: str, tag: str) -> str:
     local, domain = email.split("@", 1)
     return f"{local}+{tag}@{domain}"
@@ -247,10 +252,19 @@ class Loader:
             self.admin.call("DELETE", f"/users/{user['id']}", action=f"delete user {user['email']}")
             removed.append(f"user {user['email']}")
         removed += self.access.clean()
+        removed += self._delete_labelled("/flows", "name", "flow")  # its operations go with it
+        removed += self._delete_labelled("/files", "title", "file")
         collections = self.admin.call("GET", "/collections", action="list collections") or []
         if any(c["collection"] == self.collection for c in collections):
             self.admin.call("DELETE", f"/collections/{self.collection}", action=f"delete collection {self.collection}")
             removed.append(f"collection {self.collection}")
+        return removed
+
+    def _delete_labelled(self, path: str, field: str, what: str) -> list[str]:
+        label, removed = run_label(self.tag), []
+        for item in find(self.admin, path, **{field: label}):
+            self.admin.call("DELETE", f"{path}/{item['id']}", action=f"delete {what} {label}")
+            removed.append(f"{what} {label}")
         return removed
 
     def _tagged_users(self) -> Iterator[dict[str, Any]]:

@@ -46,7 +46,7 @@ from conformance.needs import Need, needs
 from conformance.profiles import Profile, examples
 from conformance.redaction import register_secret
 from conformance.registry import check
-from conformance.seeding import Loader
+from conformance.seeding import Loader, run_label
 from conformance.totp import DirectusTOTP
 from conformance.versions import (
     GRAPHQL_LOGOUT_MODE,
@@ -114,6 +114,7 @@ __all__ = [
     "register_secret",
     "require",
     "require_status",
+    "run_label",
     "set_cookies",
     "whoami",
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from conformance.admin import Admin
 from conformance.cast import Cast
+from conformance.seeding import run_label
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ def throwaway_flow(admin: Admin, cast: Cast, trigger: str, options: dict[str, ob
         "/flows",
         action=f"create a {trigger} flow",
         json={
-            "name": f"conformance {cast.run_tag}",
+            "name": run_label(cast.run_tag),
             "status": "active",
             "trigger": trigger,
             "accountability": "all",

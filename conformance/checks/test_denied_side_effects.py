@@ -20,6 +20,7 @@ from conformance.checks.api import (
     check,
     expect,
     expect_status,
+    run_label,
 )
 from conformance.checks.flows import manual_flow
 
@@ -59,9 +60,9 @@ def test_refused_flow_delete_keeps_operations(
 @contextmanager
 def admin_file(loader: Loader, content: bytes) -> Iterator[str]:
     """A text file the admin uploads (and deletes after): its id."""
-    name = f"conformance-{loader.tag}.txt"
+    name, title = f"conformance-{loader.tag}.txt", run_label(loader.tag)
     uploaded = loader.admin.call(
-        "POST", "/files", action="upload a file", files={"file": (name, content, "text/plain")}
+        "POST", "/files", action="upload a file", data={"title": title}, files={"file": (name, content, "text/plain")}
     )
     try:
         yield str(uploaded["id"])

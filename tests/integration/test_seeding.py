@@ -12,7 +12,7 @@ from conformance.admin import Admin
 from conformance.cast import Cast
 from conformance.client import DirectusClient, bearer
 from conformance.embedded import EmbeddedDirectus
-from conformance.seeding import Loader, load_fixture
+from conformance.seeding import Loader, load_fixture, run_label
 from tests.target_state import snapshot
 
 
@@ -91,11 +91,17 @@ def test_two_concurrent_seeds_do_not_collide(client: DirectusClient, admin: Admi
 
 def test_what_a_killed_check_leaves_is_cleaned_too(admin: Admin) -> None:
     """A run killed in the middle of a check leaves what the check made: a throwaway user holding a grant with a name
-    of the check's own (an address-limited one). Clean removes both."""
+    of the check's own (an address-limited one), a flow with an operation, an uploaded file. Clean removes them."""
     before = snapshot(admin)
     loader = Loader(admin, load_fixture(), "leftover1")
     cast = loader.seed()
     grant = loader.access.address_limited_grant("ip-leftover1-0a1b2c", cast.collection, ["203.0.113.7"])
     loader.give_grant(loader.create_throwaway(None).id, grant)
+    label = run_label(cast.run_tag)  # as the flow and file checks name what they make
+    operation = {"key": "log", "name": "log", "type": "log", "position_x": 19, "position_y": 1, "options": {}}
+    admin.call(
+        "POST", "/flows", action="create a flow", json={"name": label, "trigger": "manual", "operations": [operation]}
+    )
+    admin.call("POST", "/files", action="upload a file", data={"title": label}, files={"file": ("x.txt", b"left")})
     loader.clean()
     assert snapshot(admin) == before
