@@ -25,6 +25,7 @@ from conformance.checks.steps import (
     refresh_credential,
     refresh_secret,
     refresh_with,
+    turn_on_tfa,
     whoami,
 )
 from conformance.client import (
@@ -116,5 +117,6 @@ __all__ = [
     "require_status",
     "run_label",
     "set_cookies",
+    "turn_on_tfa",
     "whoami",
 ]

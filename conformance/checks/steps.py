@@ -16,6 +16,9 @@ from conformance.client import MODES as ALL_MODES
 from conformance.client import DirectusClient, Login, Mode, bearer
 from conformance.evidence import expect, expect_status, received, require_status
 from conformance.needs import Need, needs
+from conformance.redaction import register_secret
+from conformance.seeding import Loader
+from conformance.totp import DirectusTOTP
 from conformance.versions import SESSION_MODE
 
 CredentialKind = Literal["access_token", "session_cookie", "static_token"]
@@ -120,3 +123,27 @@ def refresh_with(directus: DirectusClient, mode: Mode, secret: str | None) -> Lo
 
 def logout_with(directus: DirectusClient, mode: Mode, secret: str) -> httpx.Response:
     return directus.logout(mode, refresh_token=secret if mode == "json" else None, cookie=secret)
+
+
+def turn_on_tfa(directus: DirectusClient, cast: Cast, loader: Loader, user: Persona) -> DirectusTOTP:
+    """`user` turns TOTP on themselves: generates a secret with their password, enables it with a code.
+
+    Members of the cast are API-only and may not update their own user, so the user first gets the seed's
+    "TFA self-service" grant (update of its own tfa_secret only: a policy on 11+, a role on 10.x; a custom rule,
+    hence Need.CUSTOM_RULES for whoever calls this)."""
+    loader.give_grant(user.id, received(cast.tfa_grant, "the seed's TFA self-service grant"))
+    access = access_token(directus, user)
+    generated = directus.request(
+        "POST", "/users/me/tfa/generate", headers=bearer(access), json={"password": user.password}
+    )
+    expect_status(generated, 200, why="generating a TFA secret")
+    secret = generated.json()["data"]["secret"]
+    register_secret(secret)
+    totp = DirectusTOTP(secret)
+    enabled = totp.sent_with_code(
+        lambda code: directus.request(
+            "POST", "/users/me/tfa/enable", headers=bearer(access), json={"secret": secret, "otp": code}
+        )
+    )
+    expect_status(enabled, (200, 204), why="enabling TFA with a valid code")
+    return totp

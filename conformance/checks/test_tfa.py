@@ -16,14 +16,11 @@ from conformance.checks.api import (
     Loader,
     Need,
     Persona,
-    access_token,
-    bearer,
     check,
     expect,
     expect_status,
-    received,
-    register_secret,
     require_status,
+    turn_on_tfa,
 )
 
 BEHAVIOUR = "Two-factor authentication"
@@ -41,28 +38,10 @@ class TfaUser:
 
 @pytest.fixture
 def tfa_user(directus: DirectusClient, cast: Cast, throwaway: Callable[[], Persona], loader: Loader) -> TfaUser:
-    """A throwaway user who turned TOTP on themselves: generate a secret with their password, enable it with a code.
-
-    Members of the cast are API-only and may not update their own user, so the throwaway also gets the seed's
-    "TFA self-service" grant (update of its own tfa_secret only: a policy on 11+, a role on 10.x).
-    """
+    """A throwaway user who turned TOTP on themselves."""
     user = throwaway()
-    loader.give_grant(user.id, received(cast.tfa_grant, "the seed's TFA self-service grant"))
-    access = access_token(directus, user)
-    generated = directus.request(
-        "POST", "/users/me/tfa/generate", headers=bearer(access), json={"password": user.password}
-    )
-    expect_status(generated, 200, why="generating a TFA secret")
-    secret = generated.json()["data"]["secret"]
-    register_secret(secret)
-    totp = DirectusTOTP(secret)
-    enabled = totp.sent_with_code(
-        lambda code: directus.request(
-            "POST", "/users/me/tfa/enable", headers=bearer(access), json={"secret": secret, "otp": code}
-        )
-    )
-    expect_status(enabled, (200, 204), why="enabling TFA with a valid code")
-    return TfaUser(user, secret, totp)
+    totp = turn_on_tfa(directus, cast, loader, user)
+    return TfaUser(user, totp.secret, totp)
 
 
 @check(

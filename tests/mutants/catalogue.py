@@ -21,6 +21,7 @@ from conformance.embedded import DEFAULT_VERSION
 from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.totp import DirectusTOTP
 from tests.mutants.account_mutants import ACCOUNT_MUTANTS
+from tests.mutants.field_mutants import FIELD_MUTANTS
 from tests.mutants.proxy import (
     Described,
     ProxyRequest,
@@ -1374,7 +1375,7 @@ class IntrospectionBlockedSdlServed(Described):
         return request
 
 
-MUTANTS += [IntrospectionBlockedSdlServed, *SOCKET_MUTANTS, *ACCOUNT_MUTANTS]
+MUTANTS += [IntrospectionBlockedSdlServed, *SOCKET_MUTANTS, *ACCOUNT_MUTANTS, *FIELD_MUTANTS]
 MUTANTS += [
     FileWrittenBeforeAuth,
     FlowTriggerAsService,

@@ -1,0 +1,167 @@
+"""Concealed fields: a user's static token, TOTP secret and password hash never come back in clear, to anyone (the
+admin included), whatever the query asks: not aggregated, not as an alias, and no filter or search tests them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from conformance.checks.api import (
+    Cast,
+    DirectusClient,
+    Loader,
+    Need,
+    Persona,
+    bearer,
+    check,
+    expect,
+    expect_status,
+    needs,
+    register_secret,
+    turn_on_tfa,
+)
+
+BEHAVIOUR = "Concealed fields"
+PAYLOAD = "api/src/services/payload.ts"  # where `conceal` masks a value on its way out
+CONCEALED_DOCS = "/reference/system/users"
+HASH_PREFIX = "$argon2"  # how every password hash Directus stores begins
+ALL = ["token", "password", pytest.param("tfa_secret", marks=needs(Need.CUSTOM_RULES))]
+"""The concealed fields of directus_users, to parametrize over (a TOTP secret needs the TFA self-service grant)."""
+KNOWN = ["token", pytest.param("tfa_secret", marks=needs(Need.CUSTOM_RULES))]
+"""Those whose clear value the check knows (a password's hash it never sees)."""
+
+
+@dataclass(frozen=True)
+class ConcealedUser:
+    """A throwaway member with a static token the admin set (lower-case hex: `search` lower-cases what it looks
+    for), and, when the check is about `tfa_secret`, TOTP turned on."""
+
+    persona: Persona
+    clear: dict[str, str]  # field → what it holds in clear
+
+    def leaked(self, field: str, response: httpx.Response) -> bool:
+        """The answer holds the field's value in clear (for a password, any password hash)."""
+        return (HASH_PREFIX if field == "password" else self.clear[field]) in response.text
+
+    def guess(self, field: str) -> str:
+        """What an attacker who knows part of the value searches or filters with: eight of its middle characters."""
+        if field == "password":
+            return HASH_PREFIX
+        value = self.clear[field]
+        return value[len(value) // 2 - 4 :][:8].lower()
+
+
+@pytest.fixture
+def concealed(
+    directus: DirectusClient, cast: Cast, loader: Loader, throwaway: Callable[[], Persona], field: str
+) -> ConcealedUser:
+    user = throwaway()
+    token = f"dc-static-{secrets.token_hex(16)}"
+    register_secret(token)
+    loader.admin.call("PATCH", f"/users/{user.id}", action="set a static token", json={"token": token})
+    clear = {"token": token}
+    if field == "tfa_secret":
+        clear["tfa_secret"] = turn_on_tfa(directus, cast, loader, user).secret
+    return ConcealedUser(user, clear)
+
+
+def as_admin(directus: DirectusClient, loader: Loader, path: str, **params: str) -> httpx.Response:
+    return directus.request("GET", path, headers=bearer(loader.admin.token()), params=params)
+
+
+def expect_concealed(user: ConcealedUser, field: str, response: httpx.Response, how: str) -> None:
+    expect(not user.leaked(field, response), f"{field} stays concealed {how}", response)
+
+
+def users_matched(response: httpx.Response) -> list[str]:
+    """The users a successful list answered with (none when the query was refused)."""
+    return [row["id"] for row in response.json()["data"]] if response.status_code == 200 else []
+
+
+@check(
+    "CONCEALED-AGGREGATE-MASKED",
+    level="MUST",
+    refs=("GHSA-38hg-ww64-rrwc", "CVE-2026-35442", PAYLOAD, CONCEALED_DOCS),
+    title="An aggregate of a concealed field (min, max, grouped by user) is masked or refused, also for an admin",
+)
+@pytest.mark.parametrize("field", ALL)
+def test_aggregate_of_a_concealed_field_is_masked(
+    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+) -> None:
+    response = as_admin(
+        directus,
+        loader,
+        "/users",
+        **{f"aggregate[{f}]": field for f in ("min", "max")},
+        **{"groupBy[]": "id", "filter[id][_eq]": concealed.persona.id},
+    )
+    expect_status(response, (200, 400, 403))
+    expect_concealed(concealed, field, response, "in min/max grouped by id")
+
+
+@check(
+    "CONCEALED-ALIAS-MASKED",
+    level="MUST",
+    refs=("GHSA-p8v3-m643-4xqx", "CVE-2024-34708", PAYLOAD, "/reference/query#alias"),
+    title="A concealed field read under an alias (REST `alias[x]=…`, a GraphQL alias) is masked like the field",
+)
+@pytest.mark.parametrize("field", ALL)
+def test_concealed_field_under_an_alias_is_masked(
+    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+) -> None:
+    user = concealed.persona
+    rest = as_admin(directus, loader, f"/users/{user.id}", **{"alias[hidden]": field, "fields": "id,hidden"})
+    expect_status(rest, (200, 400, 403))
+    expect_concealed(concealed, field, rest, "read as alias[hidden]")
+    query = f'query {{ users_by_id(id: "{user.id}") {{ id hidden: {field} }} }}'
+    graphql = directus.request("POST", "/graphql/system", headers=bearer(loader.admin.token()), json={"query": query})
+    expect_concealed(concealed, field, graphql, "read as the GraphQL alias `hidden`")
+
+
+@check(
+    "CONCEALED-FILTER-NEVER-MATCHES",
+    level="MUST",
+    refs=("GHSA-m5q3-8wgf-x8xf", "CVE-2023-27481", "api/src/utils/validate-query.ts", CONCEALED_DOCS),
+    title="A filter that tests a concealed field's value (_eq, _starts_with, _contains) is refused (400) or matches "
+    "nobody: it cannot tell a guess from the value",
+)
+@pytest.mark.parametrize("field", ALL)
+def test_filter_on_a_concealed_field_matches_nobody(
+    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+) -> None:
+    user = concealed.persona
+    value = concealed.clear.get(field, HASH_PREFIX)
+    guesses = {"_eq": value, "_starts_with": value[:12], "_contains": concealed.guess(field)}
+    for operator, guess in guesses.items():
+        filter_ = {f"filter[{field}][{operator}]": guess, "filter[id][_eq]": user.id}
+        response = as_admin(directus, loader, "/users", fields="id", **filter_)
+        expect_status(response, (200, 400))
+        expect(
+            user.id not in users_matched(response),
+            f"filter[{field}][{operator}] with a part of the value matches nobody",
+            response,
+        )
+
+
+@check(
+    "CONCEALED-SEARCH-NEVER-MATCHES",
+    level="MUST",
+    refs=("GHSA-8jpw-gpr4-8cmh", "CVE-2025-64748", "api/src/database/run-ast/lib/apply-query/search.ts"),
+    title="`search` does not look into concealed fields: eight characters of a user's static token or TOTP secret "
+    "find nobody (while a part of their email finds them)",
+)
+@pytest.mark.parametrize("field", KNOWN)
+def test_search_does_not_match_a_concealed_field(
+    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+) -> None:
+    user = concealed.persona
+    by_email = as_admin(directus, loader, "/users", search=user.email.split("@")[0], fields="id")
+    expect_status(by_email, 200, why="a search by a part of the user's email (a readable field)")
+    expect(user.id in users_matched(by_email), "a search by a part of the email finds the user", by_email)
+    response = as_admin(directus, loader, "/users", search=concealed.guess(field), fields="id")
+    expect_status(response, 200)
+    expect(user.id not in users_matched(response), f"a search for a part of the {field} finds nobody", response)

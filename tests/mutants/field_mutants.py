@@ -1,0 +1,168 @@
+"""The field mutants: ways a server lets concealed values out, as Directus releases before their advisories' fixes
+did. Each remembers the values it saw go in (a static token an admin set, a TOTP secret a user enabled) and lets them
+out through one query shape. Each names the checks that must catch it, and no others."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import jwt
+
+from tests.mutants.exchange import ProxyRequest, Upstream
+from tests.mutants.proxy import Described, respond
+
+__all__ = ["FIELD_MUTANTS"]
+
+USER_ITEM = re.compile(r"^/users/([0-9a-f-]{36})$")
+MASK = "**********"
+CONCEALED_FILTER = re.compile(r"^filter\[(token|tfa_secret|password)\]\[(_eq|_starts_with|_contains)\]$")
+STRING_TESTS: dict[str, Callable[[str, str], bool]] = {
+    "_eq": str.__eq__,
+    "_starts_with": str.startswith,
+    "_contains": str.__contains__,
+}
+STORED_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+"""What a leaked password looks like: the mutant never learns the real hash, any argon2 hash is the leak."""
+
+
+class RemembersConcealed(Described):
+    """Remembers each user's concealed values in clear, as they go in."""
+
+    def __init__(self) -> None:
+        self.clear: dict[str, dict[str, str]] = {}  # user id → field → value
+        self.lock = threading.Lock()
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json() if request.body else None
+        item = USER_ITEM.match(request.path)
+        if request.method == "PATCH" and item and isinstance(body, dict) and body.get("token"):
+            self._remember(item.group(1), "token", str(body["token"]))
+        if request.path == "/users/me/tfa/enable" and isinstance(body, dict) and body.get("secret"):
+            self._remember(caller_of(request), "tfa_secret", str(body["secret"]))
+        return self.leak(request, upstream)
+
+    def leak(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        """The mutant's fault on the way in (none by default)."""
+        return request
+
+    def value(self, user: str | None, field: str) -> str | None:
+        """What the user's field holds in clear (a password: some hash), if the mutant saw it."""
+        if field == "password":
+            return STORED_HASH
+        with self.lock:
+            return self.clear.get(user or "", {}).get(field)
+
+    def _remember(self, user: str, field: str, value: str) -> None:
+        with self.lock:
+            self.clear.setdefault(user, {})[field] = value
+
+
+def caller_of(request: ProxyRequest) -> str:
+    """The user id of a request's Bearer JWT, read without verifying it."""
+    token = (request.header("authorization") or " ").split(" ")[-1]
+    try:
+        return str(jwt.decode(token, options={"verify_signature": False}).get("id"))
+    except jwt.InvalidTokenError:
+        return ""
+
+
+def filtered_user(request: ProxyRequest) -> str | None:
+    """The user a /users query is narrowed to (`filter[id][_eq]`), or the item of /users/:id."""
+    item = USER_ITEM.match(request.path)
+    return item.group(1) if item else request.param("filter[id][_eq]")
+
+
+def unmasked(data: Any, reveal: dict[str, str]) -> Any:
+    """`data` with each masked value under a key of `reveal` replaced by the clear value, at any depth."""
+    if isinstance(data, list):
+        return [unmasked(item, reveal) for item in data]
+    if isinstance(data, dict):
+        return {k: reveal[k] if v == MASK and k in reveal else unmasked(v, reveal) for k, v in data.items()}
+    return data
+
+
+def with_json(response: httpx.Response, body: Any) -> httpx.Response:
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
+    return httpx.Response(response.status_code, content=json.dumps(body).encode(), headers=headers)
+
+
+class Unmasks(RemembersConcealed):
+    """Answers to the queries `unmasks` picks have their masked concealed values replaced by the clear ones."""
+
+    def unmasks(self, request: ProxyRequest) -> dict[str, str]:
+        """The answer keys to unmask, each with the concealed field it holds."""
+        raise NotImplementedError
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        keys = self.unmasks(request) if request.method == "GET" and response.status_code == 200 else {}
+        user = filtered_user(request)
+        reveal = {key: value for key, field in keys.items() if (value := self.value(user, field))}
+        return with_json(response, unmasked(response.json(), reveal)) if reveal else response
+
+
+class AggregateUnconcealed(Unmasks):
+    name = "aggregate-unconcealed"
+    behaviour = "Concealed fields"
+    description = "min/max of a concealed field, grouped, return the stored value (masking skips aggregates)"
+    expected = frozenset({"CONCEALED-AGGREGATE-MASKED"})
+
+    def unmasks(self, request: ProxyRequest) -> dict[str, str]:
+        if request.path != "/users":
+            return {}
+        return {v: v for k, v in request.query if k.startswith("aggregate[")}
+
+
+class AliasUnconcealed(Unmasks):
+    name = "alias-unconcealed"
+    behaviour = "Concealed fields"
+    description = "a concealed field read under an alias comes back in clear (masking looks at the field's own name)"
+    expected = frozenset({"CONCEALED-ALIAS-MASKED"})
+
+    def unmasks(self, request: ProxyRequest) -> dict[str, str]:
+        if not USER_ITEM.match(request.path):
+            return {}
+        return {k[len("alias[") : -1]: v for k, v in request.query if k.startswith("alias[")}
+
+
+class ConcealedFilterMatches(RemembersConcealed):
+    name = "concealed-filter-matches"
+    behaviour = "Concealed fields"
+    description = "a string filter on a concealed field tests the stored value (_starts_with extracts it)"
+    expected = frozenset({"CONCEALED-FILTER-NEVER-MATCHES"})
+
+    def leak(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        user = filtered_user(request)
+        for key, guess in request.query if request.path == "/users" else []:
+            concealed = CONCEALED_FILTER.match(key)
+            value = self.value(user, concealed.group(1)) if concealed else None
+            if concealed and value is not None and STRING_TESTS[concealed.group(2)](value, guess):
+                return respond(200, {"data": [{"id": user}]})
+        return request
+
+
+class SearchSeesConcealed(RemembersConcealed):
+    name = "search-sees-concealed"
+    behaviour = "Concealed fields"
+    description = "`search` looks into concealed fields too: a part of a static token or TOTP secret finds its user"
+    expected = frozenset({"CONCEALED-SEARCH-NEVER-MATCHES"})
+
+    def leak(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        search = (request.param("search") or "").lower()
+        if request.path != "/users" or not search:
+            return request
+        with self.lock:
+            found = [user for user, values in self.clear.items() if any(search in v.lower() for v in values.values())]
+        return respond(200, {"data": [{"id": user} for user in found]}) if found else request
+
+
+FIELD_MUTANTS: list[type[Described]] = [
+    AggregateUnconcealed,
+    AliasUnconcealed,
+    ConcealedFilterMatches,
+    SearchSeesConcealed,
+]
