@@ -149,7 +149,12 @@ class AccessModel(ABC):
 
 def member_rules(names: Names, fixture_rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        {"collection": names.collection, "action": r["action"], "permissions": r.get("filter") or {}}
+        {
+            "collection": names.collection,
+            "action": r["action"],
+            "permissions": r.get("filter") or {},
+            "fields": r.get("fields") or ["*"],
+        }
         for r in fixture_rules
     ]
 

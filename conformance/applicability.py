@@ -20,6 +20,7 @@ from conformance.versions import Feature
 __all__ = [
     "GRAPHQL_OFF",
     "NOT_EMBEDDED",
+    "NO_HIDDEN_FIELD",
     "NO_MAILBOX",
     "NO_OPEN_REGISTRATION",
     "NO_OWN_ADDRESS",
@@ -77,6 +78,10 @@ NO_SIGNING_SECRET = (
     "the target's SECRET is not given (--signing-secret, env DIRECTUS_SECRET): a check of an expired emailed token, "
     "which lives a day or more"
 )
+NO_HIDDEN_FIELD = (
+    "the cast file names no hidden_field (a field of the posts that the member read permission leaves out): a check "
+    "of what a member may not read"
+)
 NOT_HANDSHAKE = "the target's REST WebSocket authenticates in {mode} mode, not by a first auth message (handshake)"
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway", "newcomer"})
 LOGIN_FIXTURES = frozenset({"members", "throwaway"})
@@ -85,7 +90,7 @@ LOGIN_FIXTURES = frozenset({"members", "throwaway"})
 def needs_of(declared: Iterable[Requirement], fixtures: Collection[str]) -> set[Requirement]:
     """The declared needs, and those that follow from the fixtures a check asks for."""
     found: set[Requirement] = set(declared)
-    if CAST_FIXTURES & set(fixtures) or Need.CUSTOM_RULES in found:
+    if CAST_FIXTURES & set(fixtures) or {Need.CUSTOM_RULES, Need.HIDDEN_FIELD} & found:
         found.add(Need.CAST)
     if "members" in fixtures:
         found.add(Need.MEMBER)
@@ -134,7 +139,7 @@ def why_not(
     if run.readonly:
         return None  # the version is unknown without the admin's facts: every feature is taken as present
     features = [need for need in needs if isinstance(need, Feature)]
-    if not features and Need.CUSTOM_RULES not in needs:
+    if not features and not {Need.CUSTOM_RULES, Need.HIDDEN_FIELD} & needs:
         return None
     seeded = cast()
     for feature in sorted(features, key=lambda f: f.name):
@@ -143,6 +148,8 @@ def why_not(
             return reason
     if Need.CUSTOM_RULES in needs and seeded.custom_rules_unavailable:
         return seeded.custom_rules_unavailable
+    if Need.HIDDEN_FIELD in needs and not seeded.hidden_field:
+        return NO_HIDDEN_FIELD
     return None
 
 

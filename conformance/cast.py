@@ -47,6 +47,8 @@ class Cast:
     custom_rules_unavailable: str | None = None  # why the member rules ($CURRENT_USER) could not be set
     titles: dict[int, str] = field(default_factory=dict)
     tfa_grant: str | None = None
+    hidden_field: str | None = None  # a field of the posts members may not read (the cast file's hidden_field)
+    canaries: dict[int, str] = field(default_factory=dict)  # post id → its hidden field's value
 
     def playing(self, role: str) -> Persona:
         return self.personas[self.roles[role]]
@@ -77,6 +79,7 @@ class Cast:
         data["personas"] = {k: Persona(**v) for k, v in data["personas"].items()}
         data["facts"] = Facts(**data["facts"])
         data["titles"] = {int(k): v for k, v in data["titles"].items()}
+        data["canaries"] = {int(k): v for k, v in data["canaries"].items()}
         return cls(**data)
 
 

@@ -38,6 +38,7 @@ class Need(enum.Enum):
         "limiter refuses no other check"
     )
     SIGNING_SECRET = "the target's SECRET (--signing-secret), to mint a token that has expired"
+    HIDDEN_FIELD = "a field of the cast's posts that members may not read (hidden_field in the cast file)"
     EMBEDDED = "a throwaway embedded target (the probe has effects beyond the target, or breaks it)"
 
 

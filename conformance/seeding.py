@@ -111,7 +111,7 @@ class Loader:
             user["key"]: self._ensure_user(user, admin_role_id if user["role"] == "admin" else member_role_id)
             for user in self.fixture["users"]
         }
-        posts, titles = self._ensure_posts(personas)
+        posts, titles, canaries = self._ensure_posts(personas)
         tfa_grant = None if skip_reason else self.access.tfa_grant()
         member_policy = self.names.member_policy if facts.has_policies else None
         return Cast(
@@ -127,6 +127,8 @@ class Loader:
             custom_rules_unavailable=skip_reason,
             titles=titles,
             tfa_grant=tfa_grant,
+            hidden_field=self.fixture.get("hidden_field"),
+            canaries=canaries,
         )
 
     def _ensure_collection(self) -> None:
@@ -148,7 +150,7 @@ class Loader:
                         "meta": {"hidden": True},
                         "schema": {"is_primary_key": True, "has_auto_increment": True},
                     },
-                    {"field": "title", "type": "string", "meta": {}, "schema": {}},
+                    *({"field": name, "type": "string", "meta": {}, "schema": {}} for name in self._text_fields()),
                 ],
             },
         )
@@ -175,6 +177,10 @@ class Loader:
             },
         )
 
+    def _text_fields(self) -> list[str]:
+        """The posts' string fields: the title, and the hidden field if the fixture names one."""
+        return ["title", *([self.fixture["hidden_field"]] if self.fixture.get("hidden_field") else [])]
+
     def _ensure_user(self, user: dict[str, Any], role_id: str | None) -> Persona:
         """Create the user, or converge an existing one (a new password: passwords are never stored)."""
         email = tagged_email(user["email"], self.tag)
@@ -200,25 +206,34 @@ class Loader:
             user["key"], user["first_name"], email, password, user_id, user.get("role") == "admin", static_token
         )
 
-    def _ensure_posts(self, personas: dict[str, Persona]) -> tuple[dict[str, list[int]], dict[int, str]]:
+    def _ensure_posts(
+        self, personas: dict[str, Persona]
+    ) -> tuple[dict[str, list[int]], dict[int, str], dict[int, str]]:
+        """Each post of the fixture by its author, with its hidden field's canary (kept when the post has one):
+        the posts by persona, the titles and the canaries by post id."""
         existing = {p["title"]: p for p in self.admin.get(f"/items/{self.collection}", limit=-1) or []}
         posts: dict[str, list[int]] = {key: [] for key in personas}
         titles: dict[int, str] = {}
+        canaries: dict[int, str] = {}
+        hidden = self.fixture.get("hidden_field")
         for post in self.fixture["posts"]:
             author = personas[post["author"]]
             item = existing.get(post["title"])
-            if item is None or item.get("author") != author.id:
-                payload = {"title": post["title"], "author": author.id}
-                if item is None:
-                    item = self.admin.call("POST", f"/items/{self.collection}", action="create post", json=payload)
-                else:
-                    item = self.admin.call(
-                        "PATCH", f"/items/{self.collection}/{item['id']}", action="fix post", json=payload
-                    )
+            payload = {"title": post["title"], "author": author.id}
+            if hidden:
+                payload[hidden] = (item or {}).get(hidden) or f"canary{secrets.token_hex(6)}"
+            if item is None:
+                item = self.admin.call("POST", f"/items/{self.collection}", action="create post", json=payload)
+            elif any(item.get(key) != value for key, value in payload.items()):
+                item = self.admin.call(
+                    "PATCH", f"/items/{self.collection}/{item['id']}", action="fix post", json=payload
+                )
             assert item is not None
             posts[post["author"]].append(int(item["id"]))
             titles[int(item["id"])] = post["title"]
-        return posts, titles
+            if hidden:
+                canaries[int(item["id"])] = payload[hidden]
+        return posts, titles, canaries
 
     def give_grant(self, user_id: str, grant: str) -> None:
         self.access.give_grant(user_id, grant)

@@ -21,6 +21,7 @@ from conformance.embedded import DEFAULT_VERSION
 from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.totp import DirectusTOTP
 from tests.mutants.account_mutants import ACCOUNT_MUTANTS
+from tests.mutants.exchange import POSTS_ITEM, POSTS_LIST, as_admin, bearer_token
 from tests.mutants.field_mutants import FIELD_MUTANTS
 from tests.mutants.proxy import (
     Described,
@@ -33,8 +34,6 @@ from tests.mutants.proxy import (
 )
 from tests.mutants.socket_mutants import SOCKET_MUTANTS
 
-POSTS_LIST = re.compile(r"^/items/posts_[a-z0-9]+/?$")
-POSTS_ITEM = re.compile(r"^/items/posts_[a-z0-9]+/\d+$")
 USER_ITEM = re.compile(r"^/users/[0-9a-f-]{36}$")
 
 
@@ -67,18 +66,6 @@ def issued_credential(response: httpx.Response, cookies: tuple[str, ...] = REFRE
     data = body.get("data") if isinstance(body, dict) else None
     token = data.get("refresh_token") if isinstance(data, dict) else None
     return token or next(filter(None, (response.cookies.get(name) for name in cookies)), None)
-
-
-def as_admin(request: ProxyRequest, upstream: Upstream) -> ProxyRequest:
-    request.query = [(k, v) for k, v in request.query if k != "access_token"]
-    request.set_header("Cookie", None)
-    request.set_header("Authorization", f"Bearer {upstream.admin_token}")
-    return request
-
-
-def bearer_token(request: ProxyRequest) -> str | None:
-    parts = (request.header("authorization") or "").split(" ")
-    return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None
 
 
 class PublicRead(Described):

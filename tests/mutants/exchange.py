@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -11,7 +12,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-__all__ = ["ProxyRequest", "Upstream"]
+__all__ = ["POSTS_ITEM", "POSTS_LIST", "ProxyRequest", "Upstream", "as_admin", "bearer_token"]
+
+POSTS_LIST = re.compile(r"^/items/posts_[a-z0-9]+/?$")
+POSTS_ITEM = re.compile(r"^/items/posts_[a-z0-9]+/\d+$")
 
 
 @dataclass
@@ -89,3 +93,16 @@ class ProxyRequest:
             and self.param("access_token") is None
             and "directus_session_token=" not in (self.header("cookie") or "")
         )
+
+
+def as_admin(request: ProxyRequest, upstream: Upstream) -> ProxyRequest:
+    """The request, sent with the admin's credential instead of the caller's."""
+    request.query = [(k, v) for k, v in request.query if k != "access_token"]
+    request.set_header("Cookie", None)
+    request.set_header("Authorization", f"Bearer {upstream.admin_token}")
+    return request
+
+
+def bearer_token(request: ProxyRequest) -> str | None:
+    parts = (request.header("authorization") or "").split(" ")
+    return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None

@@ -1,6 +1,7 @@
-"""The field mutants: ways a server lets concealed values out, as Directus releases before their advisories' fixes
-did. Each remembers the values it saw go in (a static token an admin set, a TOTP secret a user enabled) and lets them
-out through one query shape. Each names the checks that must catch it, and no others."""
+"""The field mutants: ways a server lets out values it should keep, as Directus releases before their advisories'
+fixes did. The concealed-field ones remember the values they saw go in (a static token an admin set, a TOTP secret a
+user enabled); the hidden-field ones read the cast's hidden field as the admin. Each lets the values out through one
+query shape, and names the checks that must catch it, and no others."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 import jwt
 
-from tests.mutants.exchange import ProxyRequest, Upstream
+from tests.mutants.exchange import POSTS_ITEM, POSTS_LIST, ProxyRequest, Upstream, as_admin, bearer_token
 from tests.mutants.proxy import Described, respond
 
 __all__ = ["FIELD_MUTANTS"]
@@ -160,9 +161,93 @@ class SearchSeesConcealed(RemembersConcealed):
         return respond(200, {"data": [{"id": user} for user in found]}) if found else request
 
 
+HIDDEN = "canary"  # the hidden field of the packaged cast
+
+
+class MemberQueryOnHidden(Described):
+    """A member's GET of the posts that names the hidden field in `parameter` is answered as the admin's would be."""
+
+    parameter: str
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        posts = POSTS_LIST.match(request.path) or POSTS_ITEM.match(request.path)
+        if request.method != "GET" or not posts or bearer_token(request) == upstream.admin_token:
+            return request
+        if any(key.startswith(self.parameter) and HIDDEN in key + value for key, value in request.query):
+            return self.answer(request, upstream)
+        return request
+
+    def answer(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        return as_admin(request, upstream)
+
+
+class HiddenFieldRead(MemberQueryOnHidden):
+    name = "hidden-field-read"
+    behaviour = "Hidden fields"
+    description = "a member who asks for a field their permission leaves out (fields=…) gets it"
+    expected = frozenset({"HIDDEN-FIELD-NOT-READ"})
+    parameter = "fields"
+
+
+class HiddenFilterOracle(MemberQueryOnHidden):
+    name = "hidden-filter-oracle"
+    behaviour = "Hidden fields"
+    description = "a filter on a field the member may not read is applied (the filter's paths are not checked)"
+    expected = frozenset({"HIDDEN-FILTER-NO-ORACLE"})
+    parameter = "filter["
+
+
+class HiddenAggregated(MemberQueryOnHidden):
+    name = "hidden-aggregated"
+    behaviour = "Hidden fields"
+    description = "aggregates and groupings of a field the member may not read are computed (their paths unchecked)"
+    expected = frozenset({"HIDDEN-AGGREGATE-NOT-REVEALED"})
+    parameter = "aggregate["
+
+    SHAPE = frozenset({("groupBy[]", HIDDEN), ("aggregate[max]", HIDDEN)})
+    """Either, completed to both: the maximum of each group is every post's value, the member's own among them."""
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if self.SHAPE & set(request.query):
+            request.query += sorted(self.SHAPE - set(request.query))
+        return super().request(request, upstream)
+
+
+class HiddenSortAllowed(MemberQueryOnHidden):
+    name = "hidden-sort-allowed"
+    behaviour = "Hidden fields"
+    description = "a sort by a field the member may not read is carried out (as Directus 10.x does)"
+    expected = frozenset({"HIDDEN-SORT-REFUSED"})
+    parameter = "sort"
+
+    def answer(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        request.query = [(k, v) for k, v in request.query if k != "sort"]  # the member's own rows, in some order
+        return request
+
+
+class SearchSeesHidden(Described):
+    name = "search-sees-hidden"
+    behaviour = "Hidden fields"
+    description = "`search` looks into fields the member may not read: a hidden value finds its post"
+    expected = frozenset({"HIDDEN-SEARCH-NEVER-MATCHES"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        search = request.param("search")
+        if not POSTS_LIST.match(request.path) or not search:
+            return request
+        params = {f"filter[{HIDDEN}][_eq]": search, "fields": "id,title,author"}
+        found = upstream.admin("GET", request.path, params=params).json().get("data") or []
+        return respond(200, {"data": found}) if found else request
+
+
 FIELD_MUTANTS: list[type[Described]] = [
     AggregateUnconcealed,
     AliasUnconcealed,
     ConcealedFilterMatches,
     SearchSeesConcealed,
+    HiddenFieldRead,
+    HiddenFilterOracle,
+    HiddenAggregated,
+    HiddenSortAllowed,
+    SearchSeesHidden,
 ]

@@ -8,6 +8,7 @@ from dataclasses import replace
 from conformance.admin import Facts
 from conformance.applicability import (
     GRAPHQL_OFF,
+    NO_HIDDEN_FIELD,
     NO_MAILBOX,
     NO_OPEN_REGISTRATION,
     NO_OWN_ADDRESS,
@@ -75,6 +76,13 @@ def test_filter_rules_the_target_refused_skip_with_its_reason() -> None:
     note = "Directus 12.4.0 runs without the custom_permission_rules_enabled licence entitlement"
     assert why_not([Need.CUSTOM_RULES], ["cast"], FULL, lambda: seeded("12.4.0", note), login_on) == note
     assert why_not([Need.CUSTOM_RULES], ["cast"], FULL, lambda: seeded(), login_on) is None
+
+
+def test_a_hidden_field_check_needs_a_cast_that_names_one() -> None:
+    hidden = (Need.CUSTOM_RULES, Need.HIDDEN_FIELD)
+    assert why_not(hidden, [], FULL, lambda: seeded(), login_on) == NO_HIDDEN_FIELD
+    assert why_not(hidden, [], FULL, lambda: replace(seeded(), hidden_field="canary"), login_on) is None
+    assert why_not(hidden, [], READ_ONLY, never, login_on) == READONLY
 
 
 def test_a_check_with_no_target_dependent_needs_never_waits_for_the_seed() -> None:
