@@ -30,7 +30,7 @@ from conformance.deployments import Deployment, github_actions_matrix, select
 from conformance.embedded import DEFAULT_VERSION, OLDEST_VERSION, PINNED_VERSIONS, EmbeddedDirectus, EmbeddedSettings
 from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.embedded.settings import DATABASES, SUB_PATH, parse_directus_env
-from conformance.errors import ConfigError, ConformanceError, EmbeddedError
+from conformance.errors import ConfigError, ConformanceError, EmbeddedError, TargetError
 from conformance.needs import Need
 from conformance.options import MATRIX, RUN, TARGET, add_to_argparse, value
 from conformance.preflight import PREFLIGHT_TIMEOUT_S, check_reachable
@@ -237,6 +237,8 @@ def matrix_command(args: argparse.Namespace) -> int:
             target = replace(embedded_target(server), name=deployment.name)
             each = with_known_advisories(replace(run, target=target, reports=reports / deployment.key), server.version)
             codes.append(run_suites(each, args.workers, args.pytest_args, booting=server))
+        if not (reports / deployment.key / "matrix.json").exists():
+            raise TargetError(f"the run on {deployment.name} ended (exit {codes[-1]}) without its report (see above)")
     write_reports(matrix.merge([matrix.load(reports / cell.key / "matrix.json") for cell in deployments]), reports)
     console.print(f"matrix of {len(deployments)} deployments in {reports}/matrix.html")
     return max(codes)

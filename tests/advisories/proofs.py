@@ -118,9 +118,11 @@ def prove(pairs: dict[str, Pair], reports: Path, timeout_s: float = 3000) -> lis
             *(option for setting in settings for option in ("--directus-env", setting)),
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s, check=False)
-        if result.returncode not in (0, 1):
+        if result.returncode not in (0, 1) or not (folder / "matrix.json").exists():
             raise RuntimeError(
-                f"the proof run failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr}"
+                f"the proof run on {folder.name} failed (exit {result.returncode}, matrix.json "
+                f"{'written' if (folder / 'matrix.json').exists() else 'not written'}):\n"
+                f"{result.stdout[-3000:]}{result.stderr[-3000:]}"
             )
         proofs += proofs_in(json.loads((folder / "matrix.json").read_text()), group, database)
     return sorted(proofs, key=lambda p: p.advisory)
