@@ -15,6 +15,7 @@ from conformance.checks.steps import (
     MODES,
     CredentialKind,
     access_token,
+    as_admin,
     claims_of,
     credentials,
     expect_user,
@@ -25,6 +26,7 @@ from conformance.checks.steps import (
     refresh_credential,
     refresh_secret,
     refresh_with,
+    set_static_token,
     turn_on_tfa,
     whoami,
 )
@@ -90,6 +92,7 @@ __all__ = [
     "Target",
     "TargetFacts",
     "access_token",
+    "as_admin",
     "bearer",
     "check",
     "claims_of",
@@ -117,6 +120,7 @@ __all__ = [
     "require_status",
     "run_label",
     "set_cookies",
+    "set_static_token",
     "turn_on_tfa",
     "whoami",
 ]

@@ -105,6 +105,16 @@ def expect_user(response: httpx.Response, persona: Persona, how: str) -> None:
     expect(response.json()["data"]["id"] == persona.id, f"{how} authenticates as {persona.name}", response)
 
 
+def as_admin(directus: DirectusClient, loader: Loader, path: str, **params: str) -> httpx.Response:
+    """What the admin reads at `path` (the state a check compares with, or asks about as the most privileged)."""
+    return directus.request("GET", path, headers=bearer(loader.admin.token()), params=params)
+
+
+def set_static_token(loader: Loader, persona: Persona, token: str | None) -> None:
+    """The admin sets (or, with None, removes) `persona`'s static token."""
+    loader.admin.call("PATCH", f"/users/{persona.id}", action="set a static token", json={"token": token})
+
+
 def list_posts(directus: DirectusClient, cast: Cast, headers: dict[str, str], **params: str) -> httpx.Response:
     return directus.request("GET", f"/items/{cast.collection}", headers=headers, params={"limit": "-1", **params})
 

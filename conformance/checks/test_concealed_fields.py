@@ -16,12 +16,14 @@ from conformance.checks.api import (
     Loader,
     Need,
     Persona,
+    as_admin,
     bearer,
     check,
     expect,
     expect_status,
     needs,
     register_secret,
+    set_static_token,
     turn_on_tfa,
 )
 
@@ -62,15 +64,11 @@ def concealed(
     user = throwaway()
     token = f"dc-static-{secrets.token_hex(16)}"
     register_secret(token)
-    loader.admin.call("PATCH", f"/users/{user.id}", action="set a static token", json={"token": token})
+    set_static_token(loader, user, token)
     clear = {"token": token}
     if field == "tfa_secret":
         clear["tfa_secret"] = turn_on_tfa(directus, cast, loader, user).secret
     return ConcealedUser(user, clear)
-
-
-def as_admin(directus: DirectusClient, loader: Loader, path: str, **params: str) -> httpx.Response:
-    return directus.request("GET", path, headers=bearer(loader.admin.token()), params=params)
 
 
 def expect_concealed(user: ConcealedUser, field: str, response: httpx.Response, how: str) -> None:

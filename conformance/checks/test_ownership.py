@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
 from conformance.checks.api import (
@@ -16,7 +15,7 @@ from conformance.checks.api import (
     DirectusClient,
     Loader,
     Need,
-    bearer,
+    as_admin,
     check,
     credentials,
     expect,
@@ -31,10 +30,6 @@ NEEDS = (Need.CUSTOM_RULES,)  # every check here: members may read only their ow
 
 def others_posts(cast: Cast, key: str) -> list[int]:
     return [post for post in cast.all_posts if post not in cast.posts[key]]
-
-
-def admin_view(directus: DirectusClient, cast: Cast, loader: Loader, post: int) -> httpx.Response:
-    return directus.request("GET", f"/items/{cast.collection}/{post}", headers=bearer(loader.admin.token()))
 
 
 @check(
@@ -74,7 +69,7 @@ def test_others_posts_are_forbidden(
         body = {"title": "taken over"} if method == "PATCH" else None
         response = directus.request(method, f"/items/{cast.collection}/{post}", headers=headers, json=body)
         expect_status(response, 403, "FORBIDDEN", why=f"{method} of post {post}, which is someone else's")
-        after = admin_view(directus, cast, loader, post)
+        after = as_admin(directus, loader, f"/items/{cast.collection}/{post}")
         expect(
             after.status_code == 200 and after.json()["data"]["title"] == cast.titles[post],
             f"post {post} still exists with its title unchanged (read as admin)",

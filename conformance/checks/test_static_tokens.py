@@ -17,6 +17,7 @@ from conformance.checks.api import (
     expect_status,
     expect_user,
     register_secret,
+    set_static_token,
     whoami,
 )
 
@@ -32,10 +33,6 @@ def new_token() -> str:
     return token
 
 
-def set_token(loader: Loader, persona: Persona, token: str | None) -> None:
-    loader.admin.call("PATCH", f"/users/{persona.id}", action="set a static token", json={"token": token})
-
-
 @check(
     "STATIC-AUTHENTICATES",
     level="MUST",
@@ -45,7 +42,7 @@ def set_token(loader: Loader, persona: Persona, token: str | None) -> None:
 def test_static_token_authenticates(directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader) -> None:
     user = throwaway()
     token = new_token()
-    set_token(loader, user, token)
+    set_static_token(loader, user, token)
     expect_user(whoami(directus, bearer(token)), user, "the static token")
 
 
@@ -76,9 +73,9 @@ def test_regenerated_static_token_replaces_old(
 ) -> None:
     user = throwaway()
     old, new = new_token(), new_token()
-    set_token(loader, user, old)
+    set_static_token(loader, user, old)
     expect_user(whoami(directus, bearer(old)), user, "the first static token")
-    set_token(loader, user, new)
+    set_static_token(loader, user, new)
     expect_status(whoami(directus, bearer(old)), 401, "INVALID_CREDENTIALS", why="the old token, right after")
     expect_user(whoami(directus, bearer(new)), user, "the regenerated static token")
 
@@ -92,9 +89,9 @@ def test_regenerated_static_token_replaces_old(
 def test_null_revokes_static_token(directus: DirectusClient, throwaway: Callable[[], Persona], loader: Loader) -> None:
     user = throwaway()
     token = new_token()
-    set_token(loader, user, token)
+    set_static_token(loader, user, token)
     expect_user(whoami(directus, bearer(token)), user, "the static token before it is revoked")
-    set_token(loader, user, None)
+    set_static_token(loader, user, None)
     expect_status(whoami(directus, bearer(token)), 401, "INVALID_CREDENTIALS", why="a revoked static token")
 
 
