@@ -25,6 +25,7 @@ class Names:
     admin_role: str
     admin_policy: str
     tfa: str
+    share_reader: str
 
 
 def find(admin: Admin, path: str, **filters: Any) -> list[dict[str, Any]]:
@@ -83,6 +84,18 @@ class AccessModel(ABC):
         grant = self._unprivileged(self.names.tfa)
         self._permissions({self.GRANT: grant}, [TFA_RULE])
         return grant
+
+    def share_reader_role(self, collection: str) -> str:
+        """A role nobody has that reads every field of `collection`: a role a share may be given, which reads more
+        than a member may (the hidden field)."""
+        grant = self._unprivileged(self.names.share_reader)
+        self._permissions({self.GRANT: grant}, [{"collection": collection, "action": "read"}])
+        return self._role_holding(grant, self.names.share_reader)
+
+    @abstractmethod
+    def _role_holding(self, grant: str, name: str) -> str:
+        """The role called `name` that holds `grant` (the grant itself where roles hold permissions)."""
+        ...
 
     @abstractmethod
     def give_grant(self, user_id: str, grant: str) -> None:
@@ -150,7 +163,7 @@ class AccessModel(ABC):
 def member_rules(names: Names, fixture_rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
-            "collection": names.collection,
+            "collection": r.get("collection", names.collection),
             "action": r["action"],
             "permissions": r.get("filter") or {},
             "fields": r.get("fields") or ["*"],
@@ -187,6 +200,9 @@ class PolicyAccess(AccessModel):
 
     def _unprivileged(self, name: str) -> str:
         return self._policy(name, admin_access=False, app_access=False)
+
+    def _role_holding(self, grant: str, name: str) -> str:
+        return self._role(name, grant)
 
     def clean(self) -> list[str]:
         removed = []
@@ -245,6 +261,9 @@ class RoleAccess(AccessModel):
 
     def _unprivileged(self, name: str) -> str:
         return self._role(name, admin_access=False, app_access=False)
+
+    def _role_holding(self, grant: str, name: str) -> str:
+        return grant
 
     def clean(self) -> list[str]:
         removed = []

@@ -47,6 +47,7 @@ class Cast:
     custom_rules_unavailable: str | None = None  # why the member rules ($CURRENT_USER) could not be set
     titles: dict[int, str] = field(default_factory=dict)
     tfa_grant: str | None = None
+    share_reader_role: str | None = None  # a role nobody has that reads every field of the posts, to share with
     hidden_field: str | None = None  # a field of the posts members may not read (the cast file's hidden_field)
     canaries: dict[int, str] = field(default_factory=dict)  # post id → its hidden field's value
 

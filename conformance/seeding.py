@@ -86,6 +86,7 @@ class Loader:
             admin_role=f"{fixture['admin_role']} {run_tag}",
             admin_policy=f"{fixture['admin_policy']} {run_tag}",
             tfa=f"TFA self-service {run_tag}",
+            share_reader=f"Share reader {run_tag}",
         )
         self._access: AccessModel | None = None
 
@@ -113,6 +114,7 @@ class Loader:
         }
         posts, titles, canaries = self._ensure_posts(personas)
         tfa_grant = None if skip_reason else self.access.tfa_grant()
+        share_reader_role = self.access.share_reader_role(self.collection)
         member_policy = self.names.member_policy if facts.has_policies else None
         return Cast(
             run_tag=self.tag,
@@ -127,6 +129,7 @@ class Loader:
             custom_rules_unavailable=skip_reason,
             titles=titles,
             tfa_grant=tfa_grant,
+            share_reader_role=share_reader_role,
             hidden_field=self.fixture.get("hidden_field"),
             canaries=canaries,
         )
@@ -269,6 +272,9 @@ class Loader:
         removed += self.access.clean()
         removed += self._delete_labelled("/flows", "name", "flow")  # its operations go with it
         removed += self._delete_labelled("/files", "title", "file")
+        for share in find(self.admin, "/shares", collection=self.collection):  # the collection's would cascade
+            self.admin.call("DELETE", f"/shares/{share['id']}", action="delete a share of the run's posts")
+            removed.append(f"share of {self.collection} {share['item']}")
         collections = self.admin.call("GET", "/collections", action="list collections") or []
         if any(c["collection"] == self.collection for c in collections):
             self.admin.call("DELETE", f"/collections/{self.collection}", action=f"delete collection {self.collection}")

@@ -7,7 +7,7 @@ from conformance.client import DirectusError
 
 SNAPSHOT_PATHS = (
     *("/users", "/roles", "/policies", "/permissions", "/access", "/collections", "/relations"),
-    *("/flows", "/operations", "/files"),
+    *("/flows", "/operations", "/files", "/shares"),
 )
 
 

@@ -32,6 +32,7 @@ from tests.mutants.proxy import (
     set_cookie_headers,
     with_headers,
 )
+from tests.mutants.share_mutants import SHARE_MUTANTS
 from tests.mutants.socket_mutants import SOCKET_MUTANTS
 
 USER_ITEM = re.compile(r"^/users/[0-9a-f-]{36}$")
@@ -729,6 +730,7 @@ class StaticTokensDropped(Described):
             "GQL-SOCKET-SUBSCRIPTION-OWN-ONLY",
             "HIDDEN-FIELD-NOT-READ",  # the owner's own post, by her static token, is the positive control
             "HIDDEN-SEARCH-NEVER-MATCHES",
+            "SHARE-NO-MORE-THAN-THE-SHARER",  # the owner shares her post by her static token
             "STATIC-AUTHENTICATES",
             "STATIC-REGENERATION",
             "STATIC-REVOKE",
@@ -802,6 +804,7 @@ class BearerStripped(Described):
             "GQL-SOCKET-SUBSCRIPTION-OWN-ONLY",  # another member's write, by her static token
             "HIDDEN-FIELD-NOT-READ",  # the owner's static token
             "HIDDEN-SEARCH-NEVER-MATCHES",
+            "SHARE-NO-MORE-THAN-THE-SHARER",
             "LIFECYCLE-STATE-MACHINE",
             "OAS-AUTH-ENFORCED",
             "OAS-NO-5XX",
@@ -1370,7 +1373,7 @@ class IntrospectionBlockedSdlServed(Described):
         return request
 
 
-MUTANTS += [IntrospectionBlockedSdlServed, *SOCKET_MUTANTS, *ACCOUNT_MUTANTS, *FIELD_MUTANTS]
+MUTANTS += [IntrospectionBlockedSdlServed, *SOCKET_MUTANTS, *ACCOUNT_MUTANTS, *FIELD_MUTANTS, *SHARE_MUTANTS]
 MUTANTS += [
     FileWrittenBeforeAuth,
     FlowTriggerAsService,
@@ -1396,6 +1399,8 @@ STOCK_FINDINGS: dict[str, str] = {
     "LOGIN-LIMIT-TRIP-ISSUES-NO-TOKENS": "the attempt that suspends the user still checks the password, and logs in",
     "TFA-OTP-SINGLE-USE": "Directus does not remember used one-time passwords",
     "IP-FORWARDED-FOR-NOT-TRUSTED": "IP_TRUST_PROXY is true by default before 12.0: a client's X-Forwarded-For counts",
+    "SHARE-MISSING-PASSWORD-4XX": "a protected share opened without a password is a 500 (argon2 verifies nothing)",
+    "SHARE-MAX-USES": "the uses are compared before they are counted: max_uses 1 opens twice",
 }
 """SHOULD checks that already fail (as findings) on a stock Directus: the no-mutation run is their negative
 control, so no mutant is needed to show they can fail."""
