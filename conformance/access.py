@@ -52,7 +52,8 @@ TFA_RULE = {
 
 
 class AccessModel(ABC):
-    """Member and admin roles, the member rules, and a TFA self-service grant for throwaway users."""
+    """Member and admin roles, the member rules, a TFA self-service grant for throwaway users, and a share reader
+    role."""
 
     def __init__(self, admin: Admin, names: Names) -> None:
         self.admin = admin

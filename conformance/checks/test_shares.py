@@ -87,6 +87,7 @@ def share_reader(cast: Cast) -> str:
 
 
 def opened_nothing(response: httpx.Response) -> bool:
+    """The opening was refused and handed out no token (whatever its status)."""
     return response.status_code != 200 and "access_token" not in response.text
 
 
@@ -114,7 +115,7 @@ def test_share_reads_its_item_only(
         expect_status(response, 403, "FORBIDDEN", why=f"post {other}, which is not the shared one")
     listed = directus.request("GET", items, headers=headers, params={"fields": "id", "limit": "-1"})
     expect_status(listed, 200)
-    rows = [row["id"] if isinstance(row, dict) else row for row in listed.json()["data"]]
+    rows = [row["id"] if isinstance(row, dict) else row for row in listed.json()["data"]]  # or bare keys
     expect(rows == [post], f"the list holds the shared post {post} only", listed)
     changed = directus.request("PATCH", f"{items}/{post}", headers=headers, json={"title": "changed by a share"})
     expect_status(changed, (401, 403), why="a share's session updating the shared post")

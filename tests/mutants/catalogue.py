@@ -437,7 +437,9 @@ class UpdateUnfiltered(Described):
     name = "update-ignores-ownership"
     behaviour = "Ownership filtering"
     description = "updates skip the item filter: a member may change anyone's post (read still filtered)"
-    expected = frozenset({"OAS-AUTH-ENFORCED", "OWNERSHIP-OTHERS-403"})
+    expected = frozenset(
+        {"OAS-AUTH-ENFORCED", "OWNERSHIP-OTHERS-403", "SHARE-READS-ITS-ITEM-ONLY"}  # a share's session updates too
+    )
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         if request.method == "PATCH" and POSTS_ITEM.match(request.path) and not request.is_anonymous:
@@ -804,7 +806,6 @@ class BearerStripped(Described):
             "GQL-SOCKET-SUBSCRIPTION-OWN-ONLY",  # another member's write, by her static token
             "HIDDEN-FIELD-NOT-READ",  # the owner's static token
             "HIDDEN-SEARCH-NEVER-MATCHES",
-            "SHARE-NO-MORE-THAN-THE-SHARER",
             "LIFECYCLE-STATE-MACHINE",
             "OAS-AUTH-ENFORCED",
             "OAS-NO-5XX",
@@ -817,6 +818,8 @@ class BearerStripped(Described):
             "PROP-ACCESS-TOKEN-MUTATED",
             "PROP-AUTH-HEADER-SHAPE",
             "REFRESH-SINGLE-USE",
+            "SHARE-NO-MORE-THAN-THE-SHARER",
+            "SHARE-READS-ITS-ITEM-ONLY",  # a share's session is a Bearer JWT
             "SOCKET-SUBSCRIBE-OWN-ONLY",
             "STATIC-AUTHENTICATES",
             "STATIC-MEMBER-CANNOT-SET",
