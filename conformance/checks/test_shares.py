@@ -192,6 +192,12 @@ def test_share_info_masks_its_password(directus: DirectusClient, admin_share: Ma
     expect(password not in info.text and "$argon2" not in info.text, "neither the password nor a hash", info)
 
 
+def sharer(cast: Cast) -> tuple[Persona, int, int]:
+    """The owner, the post of theirs they share, and a post of someone else's."""
+    owner = cast.playing("owner")
+    return owner, cast.posts_of(owner)[0], next(p for p in cast.all_posts if p not in cast.posts_of(owner))
+
+
 def member_shares(directus: DirectusClient, cast: Cast, member: Persona, post: int, **fields: Any) -> httpx.Response:
     """`member` shares `post` (with their static token)."""
     body = {"name": run_label(cast.run_tag), "collection": cast.collection, "item": str(post), **fields}
@@ -207,8 +213,7 @@ def member_shares(directus: DirectusClient, cast: Cast, member: Persona, post: i
     "with a role that reads more reads no field they may not (the hidden one)",
 )
 def test_member_shares_no_more_than_they_may_read(directus: DirectusClient, cast: Cast) -> None:
-    owner = cast.playing("owner")
-    post, others = cast.posts_of(owner)[0], next(p for p in cast.all_posts if p not in cast.posts_of(owner))
+    owner, post, others = sharer(cast)
     plain = member_shares(directus, cast, owner, post)
     expect_status(plain, 200, why=f"{owner.name} sharing their own post (with no role)")
     refused = member_shares(directus, cast, owner, others)
@@ -232,8 +237,7 @@ def test_member_shares_no_more_than_they_may_read(directus: DirectusClient, cast
 )
 @pytest.mark.parametrize("change", ["user_created", "item"])
 def test_share_cannot_be_reassigned(directus: DirectusClient, cast: Cast, loader: Loader, change: str) -> None:
-    owner = cast.playing("owner")
-    post, others = cast.posts_of(owner)[0], next(p for p in cast.all_posts if p not in cast.posts_of(owner))
+    owner, post, others = sharer(cast)
     made = member_shares(directus, cast, owner, post)
     expect_status(made, 200, why=f"{owner.name} sharing their own post")
     share = made.json()["data"]["id"]
