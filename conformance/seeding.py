@@ -61,7 +61,8 @@ def load_fixture(path: Path | None = None) -> dict[str, Any]:
 
 
 def run_label(tag: str) -> str:
-    """The name (a flow's) or title (a file's) of what a check makes beyond the seed: what `clean` finds it by."""
+    """The name (a flow's, a share's) or title (a file's) of what a check makes beyond the seed: what `clean` finds
+    it by."""
     return f"conformance {tag}"
 
 
@@ -272,9 +273,7 @@ class Loader:
         removed += self.access.clean()
         removed += self._delete_labelled("/flows", "name", "flow")  # its operations go with it
         removed += self._delete_labelled("/files", "title", "file")
-        for share in find(self.admin, "/shares", collection=self.collection):  # the collection's would cascade
-            self.admin.call("DELETE", f"/shares/{share['id']}", action="delete a share of the run's posts")
-            removed.append(f"share of {self.collection} {share['item']}")
+        removed += self._delete_labelled("/shares", "name", "share")
         collections = self.admin.call("GET", "/collections", action="list collections") or []
         if any(c["collection"] == self.collection for c in collections):
             self.admin.call("DELETE", f"/collections/{self.collection}", action=f"delete collection {self.collection}")

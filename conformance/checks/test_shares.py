@@ -42,6 +42,11 @@ MASK = "**********"
 MakeShare = Callable[..., str]
 
 
+def share_of(cast: Cast, post: int, **fields: Any) -> dict[str, Any]:
+    """A new share of `post`, named with the run's label (what `clean` finds a share a check left by)."""
+    return {"name": run_label(cast.run_tag), "collection": cast.collection, "item": str(post), **fields}
+
+
 @pytest.fixture
 def admin_share(loader: Loader, cast: Cast) -> Iterator[MakeShare]:
     """A factory of shares of the owner's post made by the admin (deleted after the check): `admin_share(role=…,
@@ -49,8 +54,7 @@ def admin_share(loader: Loader, cast: Cast) -> Iterator[MakeShare]:
     made: list[str] = []
 
     def make(**fields: Any) -> str:
-        item = str(cast.posts_of(cast.playing("owner"))[0])
-        body = {"name": run_label(cast.run_tag), "collection": cast.collection, "item": item, **fields}
+        body = share_of(cast, cast.posts_of(cast.playing("owner"))[0], **fields)
         share = loader.admin.call("POST", "/shares", action="share the owner's post", json=body)
         made.append(share["id"])
         return str(share["id"])
@@ -200,8 +204,7 @@ def sharer(cast: Cast) -> tuple[Persona, int, int]:
 
 def member_shares(directus: DirectusClient, cast: Cast, member: Persona, post: int, **fields: Any) -> httpx.Response:
     """`member` shares `post` (with their static token)."""
-    body = {"name": run_label(cast.run_tag), "collection": cast.collection, "item": str(post), **fields}
-    return directus.request("POST", "/shares", headers=bearer(member.static_token), json=body)
+    return directus.request("POST", "/shares", headers=bearer(member.static_token), json=share_of(cast, post, **fields))
 
 
 @check(

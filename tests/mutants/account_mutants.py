@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import jwt
 
-from tests.mutants.exchange import ProxyRequest, Upstream
+from tests.mutants.exchange import ProxyRequest, Upstream, unverified_claims
 from tests.mutants.proxy import Described, error, respond
 
 __all__ = ["ACCOUNT_MUTANTS"]
@@ -37,10 +37,8 @@ def registered(upstream: Upstream, email: Any) -> dict[str, Any] | None:
 
 def scope_of(token: Any) -> str | None:
     """A JWT's `scope` claim, read without verifying it (None: no JWT, or no scope)."""
-    try:
-        return jwt.decode(str(token), options={"verify_signature": False}).get("scope")
-    except jwt.InvalidTokenError:
-        return None
+    scope = unverified_claims(token).get("scope")
+    return str(scope) if scope is not None else None
 
 
 class RemembersAcceptedTokens(Described):

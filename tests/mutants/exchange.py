@@ -11,8 +11,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import jwt
 
-__all__ = ["POSTS_ITEM", "POSTS_LIST", "ProxyRequest", "Upstream", "as_admin", "bearer_token"]
+__all__ = ["POSTS_ITEM", "POSTS_LIST", "ProxyRequest", "Upstream", "as_admin", "bearer_token", "unverified_claims"]
 
 POSTS_LIST = re.compile(r"^/items/posts_[a-z0-9]+/?$")
 POSTS_ITEM = re.compile(r"^/items/posts_[a-z0-9]+/\d+$")
@@ -106,3 +107,11 @@ def as_admin(request: ProxyRequest, upstream: Upstream) -> ProxyRequest:
 def bearer_token(request: ProxyRequest) -> str | None:
     parts = (request.header("authorization") or "").split(" ")
     return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None
+
+
+def unverified_claims(token: Any) -> dict[str, Any]:
+    """A JWT's claims, read without verifying it (empty: no JWT)."""
+    try:
+        return dict(jwt.decode(str(token), options={"verify_signature": False}))
+    except jwt.InvalidTokenError:
+        return {}

@@ -12,9 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import jwt
 
-from tests.mutants.exchange import POSTS_ITEM, POSTS_LIST, ProxyRequest, Upstream, as_admin, bearer_token
+from tests.mutants.exchange import (
+    POSTS_ITEM,
+    POSTS_LIST,
+    ProxyRequest,
+    Upstream,
+    as_admin,
+    bearer_token,
+    unverified_claims,
+)
 from tests.mutants.proxy import Described, respond
 
 __all__ = ["FIELD_MUTANTS"]
@@ -65,11 +72,7 @@ class RemembersConcealed(Described):
 
 def caller_of(request: ProxyRequest) -> str:
     """The user id of a request's Bearer JWT, read without verifying it."""
-    token = (request.header("authorization") or " ").split(" ")[-1]
-    try:
-        return str(jwt.decode(token, options={"verify_signature": False}).get("id"))
-    except jwt.InvalidTokenError:
-        return ""
+    return str(unverified_claims(bearer_token(request)).get("id") or "")
 
 
 def filtered_user(request: ProxyRequest) -> str | None:

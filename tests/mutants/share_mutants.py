@@ -10,9 +10,16 @@ import threading
 from typing import Any
 
 import httpx
-import jwt
 
-from tests.mutants.exchange import POSTS_ITEM, POSTS_LIST, ProxyRequest, Upstream, as_admin, bearer_token
+from tests.mutants.exchange import (
+    POSTS_ITEM,
+    POSTS_LIST,
+    ProxyRequest,
+    Upstream,
+    as_admin,
+    bearer_token,
+    unverified_claims,
+)
 from tests.mutants.proxy import Described, respond
 
 __all__ = ["SHARE_MUTANTS"]
@@ -22,11 +29,7 @@ SHARE_INFO = re.compile(r"^/shares/info/([0-9a-f-]{36})$")
 
 def share_of(request: ProxyRequest) -> str | None:
     """The share a request's Bearer JWT is a session of (read without verifying it), if any."""
-    try:
-        claims = jwt.decode(bearer_token(request) or "", options={"verify_signature": False})
-    except jwt.InvalidTokenError:
-        return None
-    share = claims.get("share")
+    share = unverified_claims(bearer_token(request)).get("share")
     return str(share) if share else None
 
 
