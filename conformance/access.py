@@ -145,6 +145,7 @@ class AccessModel(ABC):
                         "action": rule["action"],
                         "fields": rule.get("fields", ["*"]),
                         "permissions": rule.get("permissions") or {},
+                        **{key: rule[key] for key in ("presets", "validation") if key in rule},
                     },
                 )
             except DirectusError as error:
@@ -168,6 +169,7 @@ def member_rules(names: Names, fixture_rules: list[dict[str, Any]]) -> list[dict
             "action": r["action"],
             "permissions": r.get("filter") or {},
             "fields": r.get("fields") or ["*"],
+            **{key: r[key] for key in ("presets", "validation") if key in r},
         }
         for r in fixture_rules
     ]

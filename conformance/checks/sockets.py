@@ -4,11 +4,11 @@ the cast's posts over it (`items` messages), as ../shared/spec/directus-auth-sur
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 from conformance.cast import Cast, Persona
-from conformance.client import DirectusClient, DirectusError, bearer
+from conformance.checks.steps import an_admin, post_by
+from conformance.client import DirectusClient, bearer
 from conformance.evidence import expect, expect_status, received, require
 from conformance.facts import SocketDoor, TargetFacts
 from conformance.realtime import GRAPHQL_WS, Message, Refused, Socket, open_socket
@@ -109,26 +109,10 @@ def posts_refused(answer: Message | None) -> bool:
     return not post_ids(answer)
 
 
-def an_admin(cast: Cast) -> Persona:
-    return received(next((p for p in cast.personas.values() if p.is_admin), None), "an admin in the cast")
-
-
-@contextlib.contextmanager
-def foreign_post(loader: Loader, cast: Cast) -> Iterator[int]:
+def foreign_post(loader: Loader, cast: Cast) -> contextlib.AbstractContextManager[int]:
     """A post by the cast's admin, created for the check's duration: no member's to read or change (and a check that
     a member can, on a faulty server, spoils no seeded post)."""
-    author = an_admin(cast)
-    post = loader.admin.call(
-        "POST",
-        f"/items/{cast.collection}",
-        action=f"create a post by {author.name}",
-        json={"title": f"{author.name}'s draft {cast.run_tag}", "author": author.id},
-    )
-    try:
-        yield int(post["id"])
-    finally:  # a faulty server may have let the member delete it already
-        with contextlib.suppress(DirectusError):
-            loader.admin.call("DELETE", f"/items/{cast.collection}/{post['id']}", action="delete the draft")
+    return post_by(loader, cast, an_admin(cast))
 
 
 def other_author_writes(directus: DirectusClient, cast: Cast, owner: Persona) -> Persona:

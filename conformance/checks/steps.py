@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import secrets
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import httpx
@@ -13,7 +15,7 @@ import pytest
 
 from conformance.cast import Cast, Persona
 from conformance.client import MODES as ALL_MODES
-from conformance.client import DirectusClient, Login, Mode, bearer
+from conformance.client import DirectusClient, DirectusError, Login, Mode, bearer
 from conformance.evidence import expect, expect_status, received, require_status
 from conformance.needs import Need, needs
 from conformance.redaction import register_secret
@@ -113,6 +115,28 @@ def as_admin(directus: DirectusClient, loader: Loader, path: str, **params: str)
 def set_static_token(loader: Loader, persona: Persona, token: str | None) -> None:
     """The admin sets (or, with None, removes) `persona`'s static token."""
     loader.admin.call("PATCH", f"/users/{persona.id}", action="set a static token", json={"token": token})
+
+
+def an_admin(cast: Cast) -> Persona:
+    """The cast's admin: an author whose posts no check lists exactly."""
+    return received(next((p for p in cast.personas.values() if p.is_admin), None), "an admin in the cast")
+
+
+@contextlib.contextmanager
+def post_by(loader: Loader, cast: Cast, author: Persona) -> Iterator[int]:
+    """A post by `author`, made by the admin for the check's duration (and deleted after, unless a faulty server
+    let a member delete it already): a post no seeded list holds."""
+    post = loader.admin.call(
+        "POST",
+        f"/items/{cast.collection}",
+        action=f"create a post by {author.name}",
+        json={"title": f"{author.name}'s draft {cast.run_tag}", "author": author.id},
+    )
+    try:
+        yield int(post["id"])
+    finally:
+        with contextlib.suppress(DirectusError):
+            loader.admin.call("DELETE", f"/items/{cast.collection}/{post['id']}", action="delete the draft")
 
 
 def list_posts(directus: DirectusClient, cast: Cast, headers: dict[str, str], **params: str) -> httpx.Response:

@@ -1,0 +1,130 @@
+"""Writes keep ownership (author = $CURRENT_USER, for writes too): a member's new post is theirs, and no create or
+update of theirs names another author.
+
+The cast's member permissions say so twice over: a preset fills a new post's author with the caller, and a
+validation rule refuses a create or an update that names anyone else. A preset alone would not: it is a default,
+and the payload wins (`payloadWithPresets`), so what holds a member to their own name is the validation, answered
+with 400 FAILED_VALIDATION. The writer is a throwaway member: what it writes changes no list another check compares.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.checks.api import (
+    Cast,
+    DirectusClient,
+    Loader,
+    Need,
+    Persona,
+    access_token,
+    an_admin,
+    as_admin,
+    bearer,
+    check,
+    expect,
+    expect_status,
+    post_by,
+    run_label,
+)
+
+BEHAVIOUR = "Writes keep ownership"
+NEEDS = (Need.CUSTOM_RULES,)  # the preset and the validation are custom rules
+REFS = (
+    "/guides/auth/access-control",
+    "/reference/system/permissions",
+    "api/src/permissions/modules/process-payload/process-payload.ts",
+)
+NOT_ANOTHERS = "FAILED_VALIDATION"  # the validation author = $CURRENT_USER, refusing another author
+
+
+@pytest.fixture
+def writer(throwaway: Callable[[], Persona]) -> Persona:
+    return throwaway()
+
+
+def new_title(cast: Cast) -> str:
+    return f"{run_label(cast.run_tag)} {secrets.token_hex(4)}"
+
+
+@contextlib.contextmanager
+def posts_titled(
+    directus: DirectusClient, cast: Cast, loader: Loader, title: str
+) -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """What the admin finds titled `title` (the posts a create made, whoever they went to), deleted after."""
+
+    def found() -> list[dict[str, Any]]:
+        response = as_admin(
+            directus, loader, f"/items/{cast.collection}", fields="id,author", **{"filter[title][_eq]": title}
+        )
+        return list(response.json()["data"])
+
+    try:
+        yield found
+    finally:
+        for post in found():
+            loader.admin.call("DELETE", f"/items/{cast.collection}/{post['id']}", action="delete a written post")
+
+
+def create_post(directus: DirectusClient, writer: Persona, cast: Cast, **fields: str) -> httpx.Response:
+    headers = bearer(access_token(directus, writer))
+    return directus.request("POST", f"/items/{cast.collection}", headers=headers, json=fields)
+
+
+@check(
+    "WRITE-NEW-POST-IS-THE-CALLERS",
+    level="MUST",
+    needs=NEEDS,
+    refs=REFS,
+    title="A member's new post that names no author is theirs (the preset author = $CURRENT_USER)",
+)
+def test_new_post_is_the_callers(directus: DirectusClient, cast: Cast, loader: Loader, writer: Persona) -> None:
+    title = new_title(cast)
+    with posts_titled(directus, cast, loader, title) as found:
+        response = create_post(directus, writer, cast, title=title)
+        expect_status(response, (200, 204), why="a member creating a post of their own")
+        authors = [post["author"] for post in found()]
+        expect(authors == [writer.id], f"one post titled so, by {writer.name} (the admin reads {authors})", response)
+
+
+@check(
+    "WRITE-CREATE-AS-ANOTHER-REFUSED",
+    level="MUST",
+    needs=NEEDS,
+    refs=REFS,
+    title="A member's create naming another author is refused with 400 FAILED_VALIDATION, and no post is made",
+)
+def test_create_as_another_is_refused(directus: DirectusClient, cast: Cast, loader: Loader, writer: Persona) -> None:
+    other, title = an_admin(cast), new_title(cast)
+    with posts_titled(directus, cast, loader, title) as found:
+        response = create_post(directus, writer, cast, title=title, author=other.id)
+        expect_status(response, 400, NOT_ANOTHERS, why=f"{writer.name} creating a post as {other.name}")
+        made = found()
+        expect(not made, f"no post titled so (the admin reads {made})", response)
+
+
+@check(
+    "WRITE-UPDATE-CANNOT-HAND-AWAY",
+    level="MUST",
+    needs=NEEDS,
+    refs=REFS,
+    title="A member's update of their own post that names another author is refused with 400 FAILED_VALIDATION, "
+    "and the post stays theirs",
+)
+def test_update_cannot_hand_a_post_away(directus: DirectusClient, cast: Cast, loader: Loader, writer: Persona) -> None:
+    other = an_admin(cast)
+    with post_by(loader, cast, writer) as post:
+        path = f"/items/{cast.collection}/{post}"
+        response = directus.request(
+            "PATCH", path, headers=bearer(access_token(directus, writer)), json={"author": other.id}
+        )
+        expect_status(response, 400, NOT_ANOTHERS, why=f"{writer.name} handing their post {post} to {other.name}")
+        after = as_admin(directus, loader, path, fields="author")
+        author = after.json()["data"]["author"]
+        expect(author == writer.id, f"post {post} is still {writer.name}'s (the admin reads author {author})", after)
