@@ -76,8 +76,8 @@ class AccessModel(ABC):
     """Where they live: "/policies" or "/roles"."""
 
     @abstractmethod
-    def _unprivileged(self, name: str) -> str:
-        """A grant called `name` with neither admin nor app access, created if missing."""
+    def _unprivileged(self, name: str, *, app_access: bool = False) -> str:
+        """A grant called `name` without admin access (and, unless asked, without app access), created if missing."""
         ...
 
     def tfa_grant(self) -> str:
@@ -103,11 +103,17 @@ class AccessModel(ABC):
         """Give a throwaway user a grant (the TFA grant, an address-limited one)."""
         ...
 
+    def grant(self, name: str, rules: list[dict[str, Any]], *, app_access: bool = False) -> str:
+        """A grant of `rules` alone (permissions as /permissions takes them; with app access, the permissions Directus
+        gives every app user too), for a check's throwaway user."""
+        grant = self._unprivileged(name, app_access=app_access)
+        self._permissions({self.GRANT: grant}, rules)
+        return grant
+
     def address_limited_grant(self, name: str, collection: str, addresses: list[str]) -> str:
         """A grant that reads `collection` from `addresses` only (`ip_access`)."""
-        grant = self._unprivileged(name)
+        grant = self.grant(name, [{"collection": collection, "action": "read"}])
         self.limit_grant(grant, addresses)
-        self._permissions({self.GRANT: grant}, [{"collection": collection, "action": "read"}])
         return grant
 
     def limit_grant(self, grant: str, addresses: list[str]) -> None:
@@ -116,7 +122,7 @@ class AccessModel(ABC):
         self.admin.call("PATCH", f"{self.GRANTS}/{grant}", action=f"limit a {self.GRANT}'s addresses", json=change)
 
     def delete_grant(self, grant: str) -> None:
-        """Delete an address-limited grant and its permissions (once no user holds it)."""
+        """Delete a check's grant and its permissions (once no user holds it)."""
         self._delete_permissions(**{self.GRANT: grant})
         self.admin.call("DELETE", f"{self.GRANTS}/{grant}", action=f"delete an address-limited {self.GRANT}")
 
@@ -201,8 +207,8 @@ class PolicyAccess(AccessModel):
         self._delete_access(policy=grant)
         super().delete_grant(grant)
 
-    def _unprivileged(self, name: str) -> str:
-        return self._policy(name, admin_access=False, app_access=False)
+    def _unprivileged(self, name: str, *, app_access: bool = False) -> str:
+        return self._policy(name, admin_access=False, app_access=app_access)
 
     def _role_holding(self, grant: str, name: str) -> str:
         return self._role(name, grant)
@@ -262,8 +268,8 @@ class RoleAccess(AccessModel):
         """A 10.x user has one role: the throwaway moves to the grant's role (it needs no access to posts)."""
         self.admin.call("PATCH", f"/users/{user_id}", action="give a throwaway user a role", json={"role": grant})
 
-    def _unprivileged(self, name: str) -> str:
-        return self._role(name, admin_access=False, app_access=False)
+    def _unprivileged(self, name: str, *, app_access: bool = False) -> str:
+        return self._role(name, admin_access=False, app_access=app_access)
 
     def _role_holding(self, grant: str, name: str) -> str:
         return grant

@@ -30,6 +30,7 @@ from conformance.checks.steps import (
     refresh_with,
     set_static_token,
     turn_on_tfa,
+    user_holding,
     whoami,
 )
 from conformance.client import (
@@ -126,5 +127,6 @@ __all__ = [
     "set_cookies",
     "set_static_token",
     "turn_on_tfa",
+    "user_holding",
     "whoami",
 ]

@@ -139,6 +139,21 @@ def post_by(loader: Loader, cast: Cast, author: Persona) -> Iterator[int]:
             loader.admin.call("DELETE", f"/items/{cast.collection}/{post['id']}", action="delete the draft")
 
 
+@contextlib.contextmanager
+def user_holding(loader: Loader, *grants: str) -> Iterator[Persona]:
+    """A throwaway user with no role, whose access is `grants` alone (a policy each on 11+; on 10.x one role); the
+    user, then the grants, are deleted after."""
+    user = loader.create_throwaway(None)
+    try:
+        for grant in grants:
+            loader.give_grant(user.id, grant)
+        yield user
+    finally:
+        loader.delete_user(user.id)
+        for grant in grants:
+            loader.access.delete_grant(grant)
+
+
 def list_posts(directus: DirectusClient, cast: Cast, headers: dict[str, str], **params: str) -> httpx.Response:
     return directus.request("GET", f"/items/{cast.collection}", headers=headers, params={"limit": "-1", **params})
 

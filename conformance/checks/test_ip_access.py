@@ -21,6 +21,7 @@ from conformance.checks.api import (
     expect,
     expect_status,
     list_posts,
+    user_holding,
 )
 
 BEHAVIOUR = "IP access"
@@ -50,13 +51,8 @@ class AddressLimited:
 def address_limited(cast: Cast, loader: Loader) -> Iterator[AddressLimited]:
     name = f"ip-{cast.run_tag}-{secrets.token_hex(3)}"
     grant = loader.access.address_limited_grant(name, cast.collection, [NOBODYS_ADDRESS])
-    user = loader.create_throwaway(None)  # no role: the grant is all the user has
-    try:
-        loader.give_grant(user.id, grant)
+    with user_holding(loader, grant) as user:
         yield AddressLimited(user, grant, loader)
-    finally:
-        loader.delete_user(user.id)
-        loader.access.delete_grant(grant)
 
 
 def refused_elsewhere(cast: Cast) -> tuple[int, str]:

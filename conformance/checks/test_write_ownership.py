@@ -5,6 +5,9 @@ The cast's member permissions say so twice over: a preset fills a new post's aut
 validation rule refuses a create or an update that names anyone else. A preset alone would not: it is a default,
 and the payload wins (`payloadWithPresets`), so what holds a member to their own name is the validation, answered
 with 400 FAILED_VALIDATION. The writer is a throwaway member: what it writes changes no list another check compares.
+
+Directus's own permissions hold an app user to their own presets (a collection's saved layout, `/presets`) the same
+way: an update may not move a preset into someone else's view.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ from conformance.checks.api import (
     expect,
     expect_status,
     post_by,
+    require_status,
     run_label,
+    user_holding,
 )
 
 BEHAVIOUR = "Writes keep ownership"
@@ -41,6 +46,7 @@ REFS = (
     "/reference/system/permissions",
     "api/src/permissions/modules/process-payload/process-payload.ts",
 )
+PRESET_PERMISSIONS = "api/src/permissions/lib/with-app-minimal-permissions.ts"
 NOT_ANOTHERS = "FAILED_VALIDATION"  # the validation author = $CURRENT_USER, refusing another author
 
 
@@ -128,3 +134,37 @@ def test_update_cannot_hand_a_post_away(directus: DirectusClient, cast: Cast, lo
         after = as_admin(directus, loader, path, fields="author")
         author = after.json()["data"]["author"]
         expect(author == writer.id, f"post {post} is still {writer.name}'s (the admin reads author {author})", after)
+
+
+@pytest.fixture
+def app_user(cast: Cast, loader: Loader) -> Iterator[Persona]:
+    """A throwaway user whose one grant is app access: Directus's minimal permissions of an app user, their own
+    presets among them."""
+    with user_holding(
+        loader, loader.access.grant(f"app-{cast.run_tag}-{secrets.token_hex(3)}", [], app_access=True)
+    ) as user:
+        yield user
+
+
+@check(
+    "WRITE-PRESET-STAYS-THE-USERS",
+    level="MUST",
+    refs=("GHSA-3fff-gqw3-vj86", "CVE-2024-6534", "/reference/system/presets", PRESET_PERMISSIONS),
+    title="An app user's update of their own preset that names another user is refused (403, or 400 "
+    "FAILED_VALIDATION), and the preset stays theirs",
+)
+def test_preset_cannot_be_handed_away(directus: DirectusClient, cast: Cast, loader: Loader, app_user: Persona) -> None:
+    other, headers = an_admin(cast), bearer(app_user.static_token)
+    preset = {"collection": cast.collection, "layout": "tabular", "user": app_user.id}
+    made = directus.request("POST", "/presets", headers=headers, json=preset)
+    require_status(made, 200, why=f"{app_user.name} saving a preset of their own")
+    path = f"/presets/{made.json()['data']['id']}"
+    try:
+        response = directus.request("PATCH", path, headers=headers, json={"user": other.id})
+        expect_status(
+            response, (400, 403), ("FAILED_VALIDATION", "FORBIDDEN"), why=f"moving the preset into {other.name}'s view"
+        )
+        user = as_admin(directus, loader, path, fields="user").json()["data"]["user"]
+        expect(user == app_user.id, f"the preset is still {app_user.name}'s (the admin reads user {user})", response)
+    finally:
+        loader.admin.call("DELETE", path, action="delete the preset")

@@ -1,8 +1,12 @@
-"""The write mutants: ways a server lets a member write as someone else, as a gateway or an extension that drops a
-permission's preset or skips its validation might. Each names the checks that must catch it, and no others."""
+"""The write mutants: ways a server lets a user write what is not theirs to write, as a gateway or an extension that
+drops a permission's preset or skips its validation might, or as Directus releases before their advisories' fixes
+did (a preset handed to another user, two policies granting the union of their fields). Each names the checks that
+must catch it, and no others."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import httpx
@@ -19,6 +23,8 @@ from tests.mutants.exchange import (
 from tests.mutants.proxy import Described
 
 __all__ = ["WRITE_MUTANTS"]
+
+PRESET = re.compile(r"^/presets/\d+$")
 
 
 def members_post(request: ProxyRequest, method: str, path: Any) -> dict[str, Any] | None:
@@ -77,4 +83,78 @@ class UpdateValidationSkipped(Described):
         return as_admin(request, upstream) if post.get("author") == caller(request).get("id") else request
 
 
-WRITE_MUTANTS: list[type[Described]] = [PresetDropped, CreateValidationSkipped, UpdateValidationSkipped]
+def user_of(request: ProxyRequest, upstream: Upstream) -> str | None:
+    """Who sends the request, whatever their credential (asked of the real server with it), if not the admin."""
+    token = bearer_token(request)
+    if token is None or token == upstream.admin_token:
+        return None
+    me = upstream.request_as(token, "GET", "/users/me", params={"fields": "id"}).json().get("data") or {}
+    return me.get("id")
+
+
+class PresetUserReassignable(Described):
+    name = "preset-user-reassignable"
+    behaviour = "Writes keep ownership"
+    description = "a preset's update is checked against its owner only, not validated: a user may move their own "
+    "preset into someone else's view (GHSA-3fff's shape, before 10.13.2)"
+    expected = frozenset({"WRITE-PRESET-STAYS-THE-USERS"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json() if request.method == "PATCH" and PRESET.match(request.path) else None
+        if not isinstance(body, dict) or "user" not in body:
+            return request
+        preset = upstream.admin("GET", request.path, params={"fields": "user"}).json().get("data") or {}
+        return as_admin(request, upstream) if preset.get("user") == user_of(request, upstream) else request
+
+
+class PoliciesGrantTheUnion(Described):
+    name = "policies-grant-the-union"
+    behaviour = "Policies and rules"
+    description = "the update permissions of a user's policies are merged: every field any of them grants, on every "
+    "item any of them reaches (GHSA-99vm's shape, 11.0.0 to 11.1.1)"
+    expected = frozenset({"POLICIES-GRANT-PER-ITEM"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json() if request.method == "PATCH" and POSTS_ITEM.match(request.path) else None
+        user = user_of(request, upstream) if isinstance(body, dict) else None
+        rules = self.update_rules(upstream, user, request.path.split("/")[2]) if user else []
+        fields = {field for rule in rules for field in rule["fields"] or []}
+        item = request.path.rsplit("/", 1)[1]
+        if rules and set(body or {}) <= fields and any(self.reaches(upstream, rule, request, item) for rule in rules):
+            return as_admin(request, upstream)
+        return request
+
+    @staticmethod
+    def update_rules(upstream: Upstream, user: str, collection: str) -> list[dict[str, Any]]:
+        """The update permissions on `collection` of the policies attached to `user` directly."""
+        access = upstream.admin("GET", "/access", params={"filter[user][_eq]": user, "fields": "policy"})
+        policies = ",".join(str(row["policy"]) for row in access.json().get("data") or [])
+        if not policies:
+            return []
+        params = {
+            "filter[policy][_in]": policies,
+            "filter[action][_eq]": "update",
+            "filter[collection][_eq]": collection,
+        }
+        return list(
+            upstream.admin("GET", "/permissions", params={**params, "fields": "fields,permissions"}).json()["data"]
+        )
+
+    @staticmethod
+    def reaches(upstream: Upstream, rule: dict[str, Any], request: ProxyRequest, item: str) -> bool:
+        """Whether the rule's item filter holds for the item (asked of the real server as the admin)."""
+        found = upstream.admin(
+            "GET",
+            request.path.rsplit("/", 1)[0],
+            params={"filter": json.dumps({"_and": [rule["permissions"] or {}, {"id": {"_eq": item}}]}), "fields": "id"},
+        )
+        return bool(found.json().get("data"))
+
+
+WRITE_MUTANTS: list[type[Described]] = [
+    PresetDropped,
+    CreateValidationSkipped,
+    UpdateValidationSkipped,
+    PresetUserReassignable,
+    PoliciesGrantTheUnion,
+]
