@@ -6,7 +6,7 @@ import base64
 import contextlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import httpx
@@ -19,7 +19,7 @@ from conformance.client import DirectusClient, DirectusError, Login, Mode, beare
 from conformance.evidence import expect, expect_status, received, require_status
 from conformance.needs import Need, needs
 from conformance.redaction import register_secret
-from conformance.seeding import Loader
+from conformance.seeding import Loader, run_label
 from conformance.totp import DirectusTOTP
 from conformance.versions import SESSION_MODE
 
@@ -152,6 +152,30 @@ def user_holding(loader: Loader, *grants: str) -> Iterator[Persona]:
         loader.delete_user(user.id)
         for grant in grants:
             loader.access.delete_grant(grant)
+
+
+def new_title(cast: Cast) -> str:
+    """A title no post has yet, with the run's label (what a check's create is found by)."""
+    return f"{run_label(cast.run_tag)} {secrets.token_hex(4)}"
+
+
+@contextlib.contextmanager
+def posts_titled(
+    directus: DirectusClient, cast: Cast, loader: Loader, title: str
+) -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """What the admin finds titled `title` (the posts a create made, whoever they went to), deleted after."""
+
+    def found() -> list[dict[str, Any]]:
+        response = as_admin(
+            directus, loader, f"/items/{cast.collection}", fields="id,author", **{"filter[title][_eq]": title}
+        )
+        return list(response.json()["data"])
+
+    try:
+        yield found
+    finally:
+        for post in found():
+            loader.admin.call("DELETE", f"/items/{cast.collection}/{post['id']}", action="delete a written post")
 
 
 def list_posts(directus: DirectusClient, cast: Cast, headers: dict[str, str], **params: str) -> httpx.Response:

@@ -7,6 +7,7 @@ drafts by the cast's admin, made for the check.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +27,10 @@ from conformance.checks.api import (
     check,
     expect,
     expect_status,
+    list_posts,
+    new_title,
     post_by,
+    posts_titled,
     received,
     user_holding,
 )
@@ -74,3 +78,72 @@ def test_policies_grant_per_item(
     after = as_admin(directus, loader, path, fields=hidden)
     value = after.json()["data"][hidden]
     expect(value is None, f"post {first}'s {hidden} is unchanged (the admin reads {value!r})", after)
+
+
+EMPTY_LISTS: dict[str, list[str] | None] = {"none": None, "an empty list": []}
+IN_MY_TAGS = {"_in": "$CURRENT_USER.tags"}  # a list of each user's own, which a throwaway user has nothing in
+RULES_DOCS = "/reference/filter-rules"
+IN_VALIDATION = "packages/utils/shared/generate-joi.ts"  # `_in` is Joi's valid(...list): valid() of nothing is no rule
+
+
+@contextlib.contextmanager
+def tagged_user(cast: Cast, loader: Loader, rule: dict[str, Any], tags: str) -> Iterator[Persona]:
+    """A user holding one grant, `rule` on the posts, whose tags are `tags` (an EMPTY_LISTS key)."""
+    grant = loader.access.grant(f"in-{cast.run_tag}-{secrets.token_hex(3)}", [{"collection": cast.collection, **rule}])
+    with user_holding(loader, grant) as user:
+        loader.admin.call("PATCH", f"/users/{user.id}", action="set a user's tags", json={"tags": EMPTY_LISTS[tags]})
+        yield user
+
+
+def expect_create_refused(directus: DirectusClient, cast: Cast, loader: Loader, tags: str) -> None:
+    """A user may create a post only with a title in their tags: with `tags`, no create is valid."""
+    rule = {"action": "create", "fields": ["title"], "validation": {"title": IN_MY_TAGS}}
+    title = new_title(cast)
+    with tagged_user(cast, loader, rule, tags) as user, posts_titled(directus, cast, loader, title) as found:
+        headers = bearer(user.static_token)
+        response = directus.request("POST", f"/items/{cast.collection}", headers=headers, json={"title": title})
+        expect_status(response, 400, "FAILED_VALIDATION", why=f"a title in the tags of {user.name}, who has {tags}")
+        made = found()
+        expect(not made, f"no post titled so (the admin reads {made})", response)
+
+
+@check(
+    "RULES-EMPTY-IN-ACCEPTS-NOTHING",
+    level="MUST",
+    needs=(Need.CUSTOM_RULES,),
+    refs=("GHSA-hxgm-ghmv-xjjm", "CVE-2024-39701", RULES_DOCS, *REFS),
+    title="A validation that a value be `_in` the caller's own list (`$CURRENT_USER.tags`) accepts nothing when "
+    "the caller has none: the create is 400 FAILED_VALIDATION and makes nothing",
+)
+def test_in_no_list_accepts_nothing(directus: DirectusClient, cast: Cast, loader: Loader) -> None:
+    expect_create_refused(directus, cast, loader, "none")
+
+
+@check(
+    "RULES-EMPTY-LIST-IN-ACCEPTS-NOTHING",
+    level="SHOULD",
+    needs=(Need.CUSTOM_RULES,),
+    refs=(RULES_DOCS, IN_VALIDATION, *REFS),
+    title="A validation that a value be `_in` the caller's own list accepts nothing when that list is empty ([]): "
+    "the create is 400 FAILED_VALIDATION and makes nothing",
+)
+def test_in_an_empty_list_accepts_nothing(directus: DirectusClient, cast: Cast, loader: Loader) -> None:
+    expect_create_refused(directus, cast, loader, "an empty list")
+
+
+@check(
+    "RULES-EMPTY-IN-READS-NOTHING",
+    level="MUST",
+    needs=(Need.CUSTOM_RULES,),
+    refs=("GHSA-hxgm-ghmv-xjjm", "CVE-2024-39701", RULES_DOCS, *REFS),
+    title="A read rule that a post's title be `_in` the caller's own list (`$CURRENT_USER.tags`) reads nothing when "
+    "the caller has none, or an empty one",
+)
+@pytest.mark.parametrize("tags", list(EMPTY_LISTS))
+def test_empty_in_reads_nothing(directus: DirectusClient, cast: Cast, loader: Loader, tags: str) -> None:
+    rule = {"action": "read", "permissions": {"title": IN_MY_TAGS}}
+    with tagged_user(cast, loader, rule, tags) as user:
+        response = list_posts(directus, cast, bearer(user.static_token), fields="id")
+        expect_status(response, 200, why="a list of the posts")
+        rows = response.json()["data"]
+        expect(rows == [], f"no post ({user.name} has {tags} for tags; read {len(rows)})", response)

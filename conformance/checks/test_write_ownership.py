@@ -12,10 +12,8 @@ way: an update may not move a preset into someone else's view.
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -33,9 +31,10 @@ from conformance.checks.api import (
     check,
     expect,
     expect_status,
+    new_title,
     post_by,
+    posts_titled,
     require_status,
-    run_label,
     user_holding,
 )
 
@@ -53,29 +52,6 @@ NOT_ANOTHERS = "FAILED_VALIDATION"  # the validation author = $CURRENT_USER, ref
 @pytest.fixture
 def writer(throwaway: Callable[[], Persona]) -> Persona:
     return throwaway()
-
-
-def new_title(cast: Cast) -> str:
-    return f"{run_label(cast.run_tag)} {secrets.token_hex(4)}"
-
-
-@contextlib.contextmanager
-def posts_titled(
-    directus: DirectusClient, cast: Cast, loader: Loader, title: str
-) -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    """What the admin finds titled `title` (the posts a create made, whoever they went to), deleted after."""
-
-    def found() -> list[dict[str, Any]]:
-        response = as_admin(
-            directus, loader, f"/items/{cast.collection}", fields="id,author", **{"filter[title][_eq]": title}
-        )
-        return list(response.json()["data"])
-
-    try:
-        yield found
-    finally:
-        for post in found():
-            loader.admin.call("DELETE", f"/items/{cast.collection}/{post['id']}", action="delete a written post")
 
 
 def create_post(directus: DirectusClient, writer: Persona, cast: Cast, **fields: str) -> httpx.Response:

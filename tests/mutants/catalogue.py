@@ -1417,6 +1417,7 @@ STOCK_FINDINGS: dict[str, str] = {
     "IP-FORWARDED-FOR-NOT-TRUSTED": "IP_TRUST_PROXY is true by default before 12.0: a client's X-Forwarded-For counts",
     "SHARE-MISSING-PASSWORD-4XX": "a protected share opened without a password is a 500 (argon2 verifies nothing)",
     "SHARE-MAX-USES": "the uses are compared before they are counted: max_uses 1 opens twice",
+    "RULES-EMPTY-LIST-IN-ACCEPTS-NOTHING": "a validation `_in` an empty list is Joi's valid() of nothing: no rule",
 }
 """SHOULD checks that already fail (as findings) on a stock Directus: the no-mutation run is their negative
 control, so no mutant is needed to show they can fail."""

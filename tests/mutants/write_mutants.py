@@ -117,38 +117,69 @@ class PoliciesGrantTheUnion(Described):
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         body = request.json() if request.method == "PATCH" and POSTS_ITEM.match(request.path) else None
         user = user_of(request, upstream) if isinstance(body, dict) else None
-        rules = self.update_rules(upstream, user, request.path.split("/")[2]) if user else []
+        rules = own_rules(upstream, user, request.path.split("/")[2], "update") if user else []
         fields = {field for rule in rules for field in rule["fields"] or []}
         item = request.path.rsplit("/", 1)[1]
-        if rules and set(body or {}) <= fields and any(self.reaches(upstream, rule, request, item) for rule in rules):
+        if rules and set(body or {}) <= fields and any(reaches(upstream, rule, request, item) for rule in rules):
             return as_admin(request, upstream)
         return request
 
-    @staticmethod
-    def update_rules(upstream: Upstream, user: str, collection: str) -> list[dict[str, Any]]:
-        """The update permissions on `collection` of the policies attached to `user` directly."""
-        access = upstream.admin("GET", "/access", params={"filter[user][_eq]": user, "fields": "policy"})
-        policies = ",".join(str(row["policy"]) for row in access.json().get("data") or [])
-        if not policies:
-            return []
-        params = {
-            "filter[policy][_in]": policies,
-            "filter[action][_eq]": "update",
-            "filter[collection][_eq]": collection,
-        }
-        return list(
-            upstream.admin("GET", "/permissions", params={**params, "fields": "fields,permissions"}).json()["data"]
+
+def own_rules(upstream: Upstream, user: str, collection: str, action: str) -> list[dict[str, Any]]:
+    """The `action` permissions on `collection` of the policies attached to `user` directly (not through a role)."""
+    access = upstream.admin("GET", "/access", params={"filter[user][_eq]": user, "fields": "policy"})
+    policies = ",".join(str(row["policy"]) for row in access.json().get("data") or [])
+    if not policies:
+        return []
+    wanted = {"filter[policy][_in]": policies, "filter[action][_eq]": action, "filter[collection][_eq]": collection}
+    found = upstream.admin("GET", "/permissions", params={**wanted, "fields": "fields,permissions"})
+    return list(found.json()["data"])
+
+
+def reaches(upstream: Upstream, rule: dict[str, Any], request: ProxyRequest, item: str) -> bool:
+    """Whether the rule's item filter holds for the item (asked of the real server as the admin)."""
+    found = upstream.admin(
+        "GET",
+        request.path.rsplit("/", 1)[0],
+        params={"filter": json.dumps({"_and": [rule["permissions"] or {}, {"id": {"_eq": item}}]}), "fields": "id"},
+    )
+    return bool(found.json().get("data"))
+
+
+def in_a_rule(rules: list[dict[str, Any]]) -> bool:
+    return any('"_in"' in json.dumps(rule["permissions"]) for rule in rules)
+
+
+class EmptyInValidationAccepts(Described):
+    name = "empty-in-validation-accepts"
+    behaviour = "Policies and rules"
+    description = "a validation `_in` a list the caller has nothing in passes (GHSA-hxgm's shape, before 10.6.0)"
+    expected = frozenset({"RULES-EMPTY-IN-ACCEPTS-NOTHING"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.method != "POST" or not POSTS_LIST.match(request.path) or request.is_anonymous:
+            return request
+        answer = upstream.send(request)
+        error = (answer.json().get("errors") or [{}])[0].get("extensions", {}) if answer.status_code == 400 else {}
+        return (
+            as_admin(request, upstream)
+            if error.get("code") == "FAILED_VALIDATION" and error.get("type") == "in"
+            else answer
         )
 
-    @staticmethod
-    def reaches(upstream: Upstream, rule: dict[str, Any], request: ProxyRequest, item: str) -> bool:
-        """Whether the rule's item filter holds for the item (asked of the real server as the admin)."""
-        found = upstream.admin(
-            "GET",
-            request.path.rsplit("/", 1)[0],
-            params={"filter": json.dumps({"_and": [rule["permissions"] or {}, {"id": {"_eq": item}}]}), "fields": "id"},
-        )
-        return bool(found.json().get("data"))
+
+class EmptyInReadMatchesAll(Described):
+    name = "empty-in-read-matches-all"
+    behaviour = "Policies and rules"
+    description = "a read rule `_in` a list the caller has nothing in matches every item (GHSA-hxgm's read shape)"
+    expected = frozenset({"RULES-EMPTY-IN-READS-NOTHING"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.method != "GET" or not POSTS_LIST.match(request.path):
+            return request
+        user = user_of(request, upstream)
+        read = own_rules(upstream, user, request.path.split("/")[2], "read") if user else []
+        return as_admin(request, upstream) if in_a_rule(read) else request
 
 
 WRITE_MUTANTS: list[type[Described]] = [
@@ -157,4 +188,6 @@ WRITE_MUTANTS: list[type[Described]] = [
     UpdateValidationSkipped,
     PresetUserReassignable,
     PoliciesGrantTheUnion,
+    EmptyInValidationAccepts,
+    EmptyInReadMatchesAll,
 ]
