@@ -1,8 +1,9 @@
 """Policies and rules: what several policies grant together is, item by item, what each of them grants there, never
-the union of their fields on every item they reach.
+the union of their fields on every item they reach; and a rule that a value be `_in` a list the caller has nothing in
+grants nothing, for reads and for a create's validation alike.
 
 The user is a throwaway with no role: the grants a check attaches are all the user has. The posts it writes are
-drafts by the cast's admin, made for the check.
+drafts by the cast's admin, made for the check, or found by their title and deleted after.
 """
 
 from __future__ import annotations
