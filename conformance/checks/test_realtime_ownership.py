@@ -115,7 +115,7 @@ def test_subscription_delivers_own_posts_only(
             )
         with foreign_post(loader, cast):
             other_author_writes(directus, cast, owner)
-            if event == "create":  # no create of the owner's own is possible (members create nothing): a quiet spell
+            if event == "create":  # no post of the owner's own is made (their list is compared exactly): a quiet spell
                 seen = socket.collect(CREATE_QUIET_S)
             else:
                 rewrite = {"title": cast.titles[own]}
