@@ -176,9 +176,13 @@ class MemberQueryOnHidden(Described):
         posts = POSTS_LIST.match(request.path) or POSTS_ITEM.match(request.path)
         if request.method != "GET" or not posts or bearer_token(request) == upstream.admin_token:
             return request
-        if any(key.startswith(self.parameter) and HIDDEN in key + value for key, value in request.query):
+        if any(key.startswith(self.parameter) and self.names(key, value) for key, value in request.query):
             return self.answer(request, upstream)
         return request
+
+    def names(self, key: str, value: str) -> bool:
+        """Whether a query parameter names what the member may not read."""
+        return HIDDEN in key + value
 
     def answer(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         return as_admin(request, upstream)
@@ -243,6 +247,52 @@ class SearchSeesHidden(Described):
         return respond(200, {"data": found}) if found else request
 
 
+class MemberQueryThroughRelation(MemberQueryOnHidden):
+    """A member's GET that reaches into the author (a user the member may not read) is answered as the admin's
+    would be, over the member's own posts only: the related collection's permissions go unchecked, the item rule
+    holds."""
+
+    def names(self, key: str, value: str) -> bool:
+        return key.startswith("filter[author][") or "author." in value or value == "*.*"
+
+    def answer(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        mine = ProxyRequest("GET", request.path, [("fields", "id"), ("limit", "-1")], dict(request.headers), b"")
+        data = upstream.send(mine).json().get("data") or []
+        rows = data if isinstance(data, list) else [data]  # a list, or one item
+        own = ",".join(str(row["id"]) for row in rows if isinstance(row, dict)) or "0"
+        request.query = [*request.query, ("filter[id][_in]", own)]
+        return as_admin(request, upstream)
+
+
+class RelationFieldsRead(MemberQueryThroughRelation):
+    name = "relation-fields-read"
+    behaviour = "Hidden fields"
+    description = "the fields of a related collection the member may not read are read (fields=author.…, aggregates)"
+    expected = frozenset({"HIDDEN-RELATION-NOT-READ"})
+    parameter = ""  # fields= or aggregate[…]=
+
+    def names(self, key: str, value: str) -> bool:
+        return (key == "fields" or key.startswith("aggregate[")) and super().names(key, value)
+
+
+class RelationFilterOracle(MemberQueryThroughRelation):
+    name = "relation-filter-oracle"
+    behaviour = "Hidden fields"
+    description = "a filter through a relation to a collection the member may not read is applied"
+    expected = frozenset({"HIDDEN-RELATION-FILTER-NO-ORACLE"})
+    parameter = "filter["
+
+
+class RelationSortAllowed(HiddenSortAllowed):
+    name = "relation-sort-allowed"
+    behaviour = "Hidden fields"
+    description = "a sort through a relation to a collection the member may not read is carried out (as 10.x does)"
+    expected = frozenset({"HIDDEN-RELATION-SORT-REFUSED"})
+
+    def names(self, key: str, value: str) -> bool:
+        return value.startswith(("author.", "-author."))
+
+
 FIELD_MUTANTS: list[type[Described]] = [
     AggregateUnconcealed,
     AliasUnconcealed,
@@ -253,4 +303,7 @@ FIELD_MUTANTS: list[type[Described]] = [
     HiddenAggregated,
     HiddenSortAllowed,
     SearchSeesHidden,
+    RelationFieldsRead,
+    RelationFilterOracle,
+    RelationSortAllowed,
 ]
