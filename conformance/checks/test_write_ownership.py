@@ -116,9 +116,8 @@ def test_update_cannot_hand_a_post_away(directus: DirectusClient, cast: Cast, lo
 def app_user(cast: Cast, loader: Loader) -> Iterator[Persona]:
     """A throwaway user whose one grant is app access: Directus's minimal permissions of an app user, their own
     presets among them."""
-    with user_holding(
-        loader, loader.access.grant(f"app-{cast.run_tag}-{secrets.token_hex(3)}", [], app_access=True)
-    ) as user:
+    grant = loader.access.grant(f"app-{cast.run_tag}-{secrets.token_hex(3)}", [], app_access=True)
+    with user_holding(loader, grant) as user:
         yield user
 
 
