@@ -168,6 +168,22 @@ class AccessModel(ABC):
         return removed
 
 
+OWN_AUTHOR = {"author": {"_eq": "$CURRENT_USER"}}
+
+
+def writes_held_to_the_caller(fixture_rules: list[dict[str, Any]]) -> bool:
+    """Whether the cast file's member permissions let members write posts in their own name only: a create whose
+    preset and validation are author = $CURRENT_USER, and an update with that validation (what the write checks
+    test; a cast file of one's own may grant writes otherwise, or none)."""
+    on_posts = {rule["action"]: rule for rule in fixture_rules if "collection" not in rule}
+    create, update = on_posts.get("create", {}), on_posts.get("update", {})
+    return (
+        create.get("presets") == {"author": "$CURRENT_USER"}
+        and create.get("validation") == OWN_AUTHOR
+        and update.get("validation") == OWN_AUTHOR
+    )
+
+
 def member_rules(names: Names, fixture_rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {

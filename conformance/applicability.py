@@ -24,6 +24,7 @@ __all__ = [
     "NO_MAILBOX",
     "NO_OPEN_REGISTRATION",
     "NO_OWN_ADDRESS",
+    "NO_OWN_WRITES",
     "NO_PERSONA",
     "NO_SIGNING_SECRET",
     "NO_SOCKET",
@@ -83,6 +84,11 @@ NO_HIDDEN_FIELD = (
     "of what a member may not read"
 )
 NOT_HANDSHAKE = "the target's REST WebSocket authenticates in {mode} mode, not by a first auth message (handshake)"
+NO_OWN_WRITES = (
+    "the cast file's member permissions do not hold writes to the caller's name (a create with the preset and the "
+    "validation author = $CURRENT_USER, an update with that validation): a check of what they refuse"
+)
+CAST_NEEDS = frozenset({Need.CUSTOM_RULES, Need.HIDDEN_FIELD, Need.OWN_WRITES})  # needs only the seeded cast answers
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway", "newcomer"})
 LOGIN_FIXTURES = frozenset({"members", "throwaway"})
 
@@ -90,7 +96,7 @@ LOGIN_FIXTURES = frozenset({"members", "throwaway"})
 def needs_of(declared: Iterable[Requirement], fixtures: Collection[str]) -> set[Requirement]:
     """The declared needs, and those that follow from the fixtures a check asks for."""
     found: set[Requirement] = set(declared)
-    if CAST_FIXTURES & set(fixtures) or {Need.CUSTOM_RULES, Need.HIDDEN_FIELD} & found:
+    if CAST_FIXTURES & set(fixtures) or CAST_NEEDS & found:
         found.add(Need.CAST)
     if "members" in fixtures:
         found.add(Need.MEMBER)
@@ -139,7 +145,7 @@ def why_not(
     if run.readonly:
         return None  # the version is unknown without the admin's facts: every feature is taken as present
     features = [need for need in needs if isinstance(need, Feature)]
-    if not features and not {Need.CUSTOM_RULES, Need.HIDDEN_FIELD} & needs:
+    if not features and not CAST_NEEDS & needs:
         return None
     seeded = cast()
     for feature in sorted(features, key=lambda f: f.name):
@@ -150,6 +156,8 @@ def why_not(
         return seeded.custom_rules_unavailable
     if Need.HIDDEN_FIELD in needs and not seeded.hidden_field:
         return NO_HIDDEN_FIELD
+    if Need.OWN_WRITES in needs and not seeded.own_writes:
+        return NO_OWN_WRITES
     return None
 
 

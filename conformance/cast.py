@@ -50,6 +50,7 @@ class Cast:
     share_reader_role: str | None = None  # a role nobody has that reads every field of the posts, to share with
     hidden_field: str | None = None  # a field of the posts members may not read (the cast file's hidden_field)
     canaries: dict[int, str] = field(default_factory=dict)  # post id → its hidden field's value
+    own_writes: bool = False  # members write posts in their own name only (access.writes_held_to_the_caller)
 
     def playing(self, role: str) -> Persona:
         return self.personas[self.roles[role]]

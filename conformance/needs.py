@@ -39,6 +39,10 @@ class Need(enum.Enum):
     )
     SIGNING_SECRET = "the target's SECRET (--signing-secret), to mint a token that has expired"
     HIDDEN_FIELD = "a field of the cast's posts that members may not read (hidden_field in the cast file)"
+    OWN_WRITES = (
+        "member permissions that hold writes to the caller's name (the cast file's create with the preset and the "
+        "validation author = $CURRENT_USER, and an update with that validation)"
+    )
     EMBEDDED = "a throwaway embedded target (the probe has effects beyond the target, or breaks it)"
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from conformance.access import AccessModel, Names, access_model, find, member_rules
+from conformance.access import AccessModel, Names, access_model, find, member_rules, writes_held_to_the_caller
 from conformance.admin import Admin
 from conformance.cast import ROLES, Cast, Persona
 from conformance.errors import ConfigError
@@ -133,6 +133,7 @@ class Loader:
             share_reader_role=share_reader_role,
             hidden_field=self.fixture.get("hidden_field"),
             canaries=canaries,
+            own_writes=writes_held_to_the_caller(self.fixture["member_permissions"]),
         )
 
     def _ensure_collection(self) -> None:

@@ -39,7 +39,7 @@ from conformance.checks.api import (
 )
 
 BEHAVIOUR = "Writes keep ownership"
-NEEDS = (Need.CUSTOM_RULES,)  # the preset and the validation are custom rules
+NEEDS = (Need.CUSTOM_RULES, Need.OWN_WRITES)  # the preset and the validation, custom rules of the cast file
 REFS = (
     "/guides/auth/access-control",
     "/reference/system/permissions",

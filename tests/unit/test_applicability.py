@@ -12,6 +12,7 @@ from conformance.applicability import (
     NO_MAILBOX,
     NO_OPEN_REGISTRATION,
     NO_OWN_ADDRESS,
+    NO_OWN_WRITES,
     NO_PERSONA,
     NO_SIGNING_SECRET,
     NO_SSO_REDIRECT,
@@ -83,6 +84,12 @@ def test_a_hidden_field_check_needs_a_cast_that_names_one() -> None:
     assert why_not(hidden, [], FULL, lambda: seeded(), login_on) == NO_HIDDEN_FIELD
     assert why_not(hidden, [], FULL, lambda: replace(seeded(), hidden_field="canary"), login_on) is None
     assert why_not(hidden, [], READ_ONLY, never, login_on) == READONLY
+
+
+def test_a_write_check_needs_a_cast_that_holds_writes_to_the_callers_name() -> None:
+    writes = (Need.CUSTOM_RULES, Need.OWN_WRITES)
+    assert why_not(writes, [], FULL, lambda: seeded(), login_on) == NO_OWN_WRITES
+    assert why_not(writes, [], FULL, lambda: replace(seeded(), own_writes=True), login_on) is None
 
 
 def test_a_check_with_no_target_dependent_needs_never_waits_for_the_seed() -> None:

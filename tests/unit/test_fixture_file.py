@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.access import writes_held_to_the_caller
 from conformance.errors import ConfigError
 from conformance.seeding import load_fixture
 
@@ -36,3 +37,11 @@ def test_a_cast_must_say_who_plays_each_part(tmp_path: Path) -> None:
     path.write_text(packaged.replace("  reader: mike", "  reader: kevin"))  # an admin cannot play a member's part
     with pytest.raises(ConfigError, match=r"must name a member .* for each of reader"):
         load_fixture(path)
+
+
+def test_the_packaged_cast_holds_writes_to_the_callers_name_and_a_lesser_one_does_not() -> None:
+    rules = load_fixture()["member_permissions"]
+    assert writes_held_to_the_caller(rules)
+    unvalidated_update = [{k: v for k, v in r.items() if r["action"] != "update" or k != "validation"} for r in rules]
+    assert not writes_held_to_the_caller(unvalidated_update)
+    assert not writes_held_to_the_caller([r for r in rules if r["action"] != "create"])
