@@ -103,9 +103,12 @@ class SetCookie:
 
     @property
     def is_cleared(self) -> bool:
-        """Emptied or expired: what a logout must leave (Express keeps Max-Age on clearCookie, see the spec §4.3)."""
-        if self.value == "" or (self.max_age is not None and self.max_age <= 0):
+        """Emptied or expired: what a logout must leave (Express keeps Max-Age on clearCookie, see the spec §4.3).
+        Max-Age, where given, decides over Expires, as a browser decides (RFC 6265 §5.3, step 3)."""
+        if self.value == "":
             return True
+        if self.max_age is not None:
+            return self.max_age <= 0
         try:
             expires = parsedate_to_datetime(self.attributes.get("expires", ""))
         except (TypeError, ValueError):

@@ -30,7 +30,7 @@ def test_set_cookie_attributes_are_parsed() -> None:
     assert cookie.value == "abc" and cookie.max_age == 604800
     assert cookie.has("httponly") and not cookie.has("secure")
     assert cookie.attributes["samesite"] == "Lax" and cookie.attributes["path"] == "/"
-    assert not cookie.is_cleared
+    assert not cookie.is_cleared  # Max-Age decides over an Expires already past (RFC 6265 §5.3): the browser keeps it
 
 
 def test_an_emptied_or_expired_cookie_is_cleared() -> None:
