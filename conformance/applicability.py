@@ -20,6 +20,7 @@ from conformance.versions import Feature
 __all__ = [
     "GRAPHQL_OFF",
     "NOT_EMBEDDED",
+    "NO_BROWSER",
     "NO_HIDDEN_FIELD",
     "NO_MAILBOX",
     "NO_OPEN_REGISTRATION",
@@ -88,6 +89,10 @@ NO_OWN_WRITES = (
     "the cast file's member permissions do not hold writes to the caller's name (a create with the preset and the "
     "validation author = $CURRENT_USER, an update with that validation): a check of what they refuse"
 )
+NO_BROWSER = (
+    "no Chromium to drive: install Debian's chromium (apt-get install chromium) or give --browser PATH (env "
+    "DIRECTUS_CONFORMANCE_BROWSER); a check of what a real browser does with the target's cookies"
+)
 CAST_NEEDS = frozenset({Need.CUSTOM_RULES, Need.HIDDEN_FIELD, Need.OWN_WRITES})  # needs only the seeded cast answers
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway", "newcomer"})
 LOGIN_FIXTURES = frozenset({"members", "throwaway"})
@@ -102,6 +107,8 @@ def needs_of(declared: Iterable[Requirement], fixtures: Collection[str]) -> set[
         found.add(Need.MEMBER)
     if "mailbox" in fixtures:
         found.add(Need.MAIL)
+    if "browser" in fixtures:
+        found.add(Need.BROWSER)
     if LOGIN_FIXTURES & set(fixtures):
         found.add(Need.PASSWORD_LOGIN)
     return found
@@ -122,6 +129,8 @@ def why_not(
         return NOT_EMBEDDED
     if Need.MAIL in needs and not (run.target and run.target.mail_api):
         return NO_MAILBOX
+    if Need.BROWSER in needs and run.browser is None:
+        return NO_BROWSER
     if Need.OWN_ADDRESS in needs and not (run.target and on_loopback(run.target.base_url)):
         return NO_OWN_ADDRESS
     if Need.SIGNING_SECRET in needs and not (run.target and run.target.signing_secret):

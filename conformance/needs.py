@@ -2,7 +2,8 @@
 
 A check declares its needs with `@check(..., needs=(...))` or, for one parameter, `pytest.param(..., marks=
 needs(...))`; needing the seeded cast or a member to log in as follows from the fixtures it asks for (`cast`,
-`loader`, `throwaway`, `members`; the last two also need password login), and a mailbox from `mailbox`.
+`loader`, `throwaway`, `members`; the last two also need password login), and a mailbox from `mailbox`, a browser from
+`browser`.
 `applicability.why_not` decides, in one place, whether they are met.
 """
 
@@ -43,6 +44,7 @@ class Need(enum.Enum):
         "member permissions that hold writes to the caller's name (the cast file's create with the preset and the "
         "validation author = $CURRENT_USER, and an update with that validation)"
     )
+    BROWSER = "a Chromium to drive (Debian's chromium, or --browser PATH)"
     EMBEDDED = "a throwaway embedded target (the probe has effects beyond the target, or breaks it)"
 
 

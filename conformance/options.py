@@ -75,6 +75,12 @@ OPTIONS: tuple[Option, ...] = (
         env=("DIRECTUS_SECRET",),
         secret=True,
     ),
+    Option(
+        "--browser",
+        "a Chromium or Chrome executable for the browser checks (default: Debian's chromium, if installed); without "
+        "one they are skipped",
+        env=("DIRECTUS_CONFORMANCE_BROWSER",),
+    ),
     Option("--ca-bundle", "PEM file of the CA that signed the target's TLS certificate", type=Path),
     Option("--insecure", "do not verify the target's TLS certificate (a test server only)", switch=True),
     Option(

@@ -14,6 +14,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
 
+from conformance.browser import find_chromium
 from conformance.config import AdminCredentials, Target, resolve_target
 from conformance.errors import ConfigError
 from conformance.options import value
@@ -48,6 +49,7 @@ class Run:
     baseline: Path | None = None
     fail_on: FailOn = "failures"
     persona: OwnAccount | None = None
+    browser: Path | None = None  # the Chromium the browser checks drive; None: they SKIP
 
     @property
     def readonly(self) -> bool:
@@ -88,6 +90,7 @@ class Run:
             baseline=baseline,
             fail_on=value(given, env, "fail_on"),
             persona=OwnAccount(email, password) if email and password else None,
+            browser=find_chromium(value(given, env, "browser")),
         )
 
     def to_wire(self) -> dict[str, Any]:
@@ -98,7 +101,7 @@ class Run:
             wire["target"]["signing_secret"] = None
         wire["persona"] = {"email": self.persona.email} if self.persona else None
         wire["budget"] = self.budget.name
-        for name in ("cast_file", "reports", "baseline"):
+        for name in ("cast_file", "reports", "baseline", "browser"):
             wire[name] = str(wire[name]) if wire[name] is not None else None
         return wire
 
@@ -127,6 +130,7 @@ class Run:
             baseline=_path(wire["baseline"]),
             fail_on=wire["fail_on"],
             persona=persona,
+            browser=_path(wire["browser"]),
         )
 
 

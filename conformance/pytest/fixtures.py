@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from conformance.applicability import why_not
+from conformance.browser import Browser, ForeignSite, Visit
 from conformance.cast import Cast, Members, Persona
 from conformance.client import REFRESH_COOKIE, SESSION_COOKIE, DirectusClient, bearer
 from conformance.config import Target
@@ -174,6 +175,28 @@ def mailbox(target: Target) -> Mailbox:
     """What the target mailed (the embedded sink's Maildir, or --mail-api); checks that ask for it need one."""
     assert target.mail_api is not None  # applicability: Need.MAIL follows from this fixture
     return open_mailbox(target.mail_api)
+
+
+@pytest.fixture(scope="session")
+def browser(pytestconfig: pytest.Config, target: Target) -> Iterator[Browser]:
+    """This process's Chromium (launched when a check first asks for it); checks that ask for it need one."""
+    executable = run_of(pytestconfig).browser
+    assert executable is not None  # applicability: Need.BROWSER follows from this fixture
+    with Browser(executable, ignore_https_errors=target.verify is not True) as launched:
+        yield launched
+
+
+@pytest.fixture
+def visit(browser: Browser, target: Target) -> Visit:
+    """A check's visit in the browser: an empty cookie jar, no pages; its transcript is the check's evidence."""
+    return browser.visit(target.base_url)
+
+
+@pytest.fixture(scope="session")
+def foreign_site(target: Target) -> Iterator[ForeignSite]:
+    """A page of another site than the target's, served on loopback: the foreign page of the browser checks."""
+    with ForeignSite(target.base_url) as site:
+        yield site
 
 
 @pytest.fixture

@@ -21,9 +21,11 @@ from conformance.embedded import DEFAULT_VERSION
 from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.totp import DirectusTOTP
 from tests.mutants.account_mutants import ACCOUNT_MUTANTS
+from tests.mutants.browser_mutants import BROWSER_MUTANTS
 from tests.mutants.exchange import POSTS_ITEM, POSTS_LIST, as_admin, bearer_token
 from tests.mutants.field_mutants import FIELD_MUTANTS
 from tests.mutants.proxy import (
+    CookieRewrite,
     Described,
     ProxyRequest,
     Upstream,
@@ -298,7 +300,7 @@ class LogoutKeepsCookie(Described):
     name = "logout-keeps-cookie"
     behaviour = "Logout"
     description = "a CDN strips Set-Cookie from logout responses, so the browser keeps the cookie"
-    expected = frozenset({"LOGOUT-CLEARS-COOKIE"})
+    expected = frozenset({"BROWSER-LOGOUT-EMPTIES-JAR", "LOGOUT-CLEARS-COOKIE"})
 
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
         if request.path == "/auth/logout":
@@ -306,25 +308,23 @@ class LogoutKeepsCookie(Described):
         return response
 
 
-class CookieNotHttpOnly(Described):
+class CookieNotHttpOnly(CookieRewrite):
     name = "refresh-cookie-not-httponly"
     behaviour = "Cookie mode"
     description = "the refresh cookie loses HttpOnly (a proxy rewriting cookies for a front-end that reads them)"
     expected = frozenset(
         {
+            "BROWSER-COOKIE-HIDDEN-FROM-SCRIPT",  # [cookie]: the page's script reads the refresh token
             "COOKIE-ATTRIBUTES",
             "COOKIE-ROTATES",
             "GQL-LOGIN",
             "LOGIN-COOKIE",
         }
     )
+    cookies = (REFRESH_COOKIE,)
 
-    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
-        def without_httponly(name: str, value: str) -> str:
-            refresh = name == "set-cookie" and value.startswith("directus_refresh_token=")
-            return value.replace("; HttpOnly", "") if refresh else value
-
-        return with_headers(response, [(k, without_httponly(k, v)) for k, v in response.headers.multi_items()])
+    def rewrite(self, set_cookie: str) -> str:
+        return set_cookie.replace("; HttpOnly", "")
 
 
 class SessionCookieStripped(Described):
@@ -711,18 +711,16 @@ class RefreshRefusal403(Described):
         return response
 
 
-class SessionCookieNoSameSite(Described):
+class SessionCookieNoSameSite(CookieRewrite):
     name = "session-cookie-no-samesite"
     behaviour = "Session mode"
     description = "the session cookie loses its SameSite attribute (a proxy rewriting cookies for cross-site use)"
+    # not BROWSER-COOKIE-WITHHELD-CROSS-SITE: a browser takes a cookie without SameSite as Lax
     expected = frozenset({"SESSION-COOKIE-ATTRIBUTES"})
+    cookies = (SESSION_COOKIE,)
 
-    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
-        def without_samesite(name: str, value: str) -> str:
-            session = name == "set-cookie" and value.startswith("directus_session_token=")
-            return re.sub(r"; SameSite=\w+", "", value) if session else value
-
-        return with_headers(response, [(k, without_samesite(k, v)) for k, v in response.headers.multi_items()])
+    def rewrite(self, set_cookie: str) -> str:
+        return re.sub(r"; SameSite=\w+", "", set_cookie)
 
 
 class StaticTokensDropped(Described):
@@ -1405,6 +1403,7 @@ class IntrospectionBlockedSdlServed(Described):
 MUTANTS += [
     IntrospectionBlockedSdlServed,
     *SOCKET_MUTANTS,
+    *BROWSER_MUTANTS,
     *ACCOUNT_MUTANTS,
     *FIELD_MUTANTS,
     *SHARE_MUTANTS,

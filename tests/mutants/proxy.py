@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tests.mutants.socket_relay import Relay
 
 __all__ = [
+    "CookieRewrite",
     "Described",
     "FaultProxy",
     "Mutant",
@@ -99,6 +100,23 @@ class Described(Mutant):
     behaviour: ClassVar[str]
     description: ClassVar[str]
     expected: ClassVar[frozenset[str]]
+
+
+class CookieRewrite(Described):
+    """A gateway that rewrites the Set-Cookie headers of the cookies named in `cookies` (by `rewrite`), and passes
+    everything else unchanged."""
+
+    cookies: ClassVar[tuple[str, ...]]
+
+    def rewrite(self, set_cookie: str) -> str:
+        raise NotImplementedError
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        def rewritten(name: str, value: str) -> str:
+            ours = name == "set-cookie" and value.startswith(tuple(f"{cookie}=" for cookie in self.cookies))
+            return self.rewrite(value) if ours else value
+
+        return with_headers(response, [(k, rewritten(k, v)) for k, v in response.headers.multi_items()])
 
 
 class FaultProxy:

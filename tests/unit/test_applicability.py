@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 from conformance.admin import Facts
 from conformance.applicability import (
     GRAPHQL_OFF,
+    NO_BROWSER,
     NO_HIDDEN_FIELD,
     NO_MAILBOX,
     NO_OPEN_REGISTRATION,
@@ -124,6 +126,12 @@ def test_a_check_that_reads_the_targets_mail_needs_a_mailbox() -> None:
     assert why_not([], ["directus", "mailbox"], FULL, never, login_on) == NO_MAILBOX
     with_mail = replace(FULL, target=Target("https://cms.example.com", mail_api="http://127.0.0.1:8025"))
     assert why_not([], ["directus", "mailbox"], with_mail, never, login_on) is None
+
+
+def test_a_check_in_the_browser_needs_a_chromium() -> None:
+    assert why_not([], ["directus", "visit", "browser"], FULL, never, login_on) == NO_BROWSER
+    with_browser = replace(FULL, browser=Path("/usr/lib/chromium/chromium"))
+    assert why_not([], ["directus", "visit", "browser"], with_browser, never, login_on) is None
 
 
 def test_a_check_that_mints_an_expired_token_needs_the_targets_secret() -> None:
