@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from conformance.outcome import Status
 from conformance.registry import CheckInfo
 from conformance.report import html, matrix, summary
@@ -65,8 +67,25 @@ def test_summary_puts_totals_first_then_failures_with_causes() -> None:
 
 def test_html_is_self_contained_and_highlights_differences() -> None:
     page = html.render(matrix.merge([run("v10", {"A-ONE": "skipped"}), run("v11", {"A-ONE": "passed"})]))
-    assert "<script src" not in page and "<link" not in page and "http" not in page.split("<table>")[0].lower()
-    assert 'class="diff"' in page and "<details>" in page
+    assert not re.search(r"\bsrc=|<link|url\(|@import", page)  # nothing to fetch: it opens from a mail or an artefact
+    assert "class='row diff'" in page and "<details id=" in page
+
+
+def test_html_puts_totals_then_what_needs_attention_then_the_groups() -> None:
+    page = html.render(
+        matrix.merge(
+            [
+                run("v10", {"A-ONE": "failed", "B-TWO": "warning"}, "10.13.4"),
+                run("v11", {"A-ONE": "passed", "B-TWO": "passed"}),
+            ]
+        )
+    )
+    assert page.index("id='totals'") < page.index("Needs attention") < page.index("Checks by behaviour")
+    assert "1 failed" in page and "1 warning" in page and "2 passed" in page  # all targets, then each
+    attention = page[page.index("Needs attention") : page.index("Checks by behaviour")]
+    assert attention.index("A-ONE") < attention.index("B-TWO")  # failures before findings
+    assert "because failed" in attention and "href='#row-A-ONE-0'" in attention  # the cause, and its evidence
+    assert "<details class='group' open><summary>Alpha" in page  # a behaviour with a failure is open
 
 
 def test_a_row_that_differs_says_by_which_axis() -> None:
