@@ -29,6 +29,7 @@ from conformance.pytest.allure_labels import label_for_allure
 from conformance.pytest.configured import run_of
 from conformance.redaction import register_secret
 from conformance.registry import check_info, current_check
+from conformance.sdk import Flows, SdkUnavailable, ensure_sdk, sdk_version
 from conformance.seeding import Loader, load_fixture
 from conformance.shared_seed import SharedSeed, open_loader
 
@@ -197,6 +198,19 @@ def foreign_site(target: Target) -> Iterator[ForeignSite]:
     """A page of another site than the target's, served on loopback: the foreign page of the browser checks."""
     with ForeignSite(target.base_url) as site:
         yield site
+
+
+@pytest.fixture(scope="session")
+def sdk(request: pytest.FixtureRequest, target: Target) -> Flows:
+    """The official JavaScript SDK of the target's release (the embedded default's when the version is unknown, as
+    in the read-only profile), installed once; SKIPs its checks when the npm registry cannot give it."""
+    version = None if run_of(request.config).readonly else request.getfixturevalue("cast").facts.version
+    try:
+        installed = ensure_sdk(sdk_version(version))
+    except SdkUnavailable as why:
+        pytest.skip(f"the JavaScript SDK could not be installed: {why}")
+    ca_bundle = target.verify if isinstance(target.verify, str) else (None if target.verify else "")
+    return Flows(installed, target.base_url, ca_bundle)
 
 
 @pytest.fixture

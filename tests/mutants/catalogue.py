@@ -21,7 +21,7 @@ from conformance.embedded import DEFAULT_VERSION
 from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.totp import DirectusTOTP
 from tests.mutants.account_mutants import ACCOUNT_MUTANTS
-from tests.mutants.browser_mutants import BROWSER_MUTANTS
+from tests.mutants.client_mutants import CLIENT_MUTANTS
 from tests.mutants.exchange import POSTS_ITEM, POSTS_LIST, as_admin, bearer_token
 from tests.mutants.field_mutants import FIELD_MUTANTS
 from tests.mutants.proxy import (
@@ -272,7 +272,7 @@ class LogoutNoop(Described):
     name = "logout-revokes-nothing"
     behaviour = "Logout"
     description = "logout answers 204 and clears the cookie but never reaches the server (an edge function)"
-    expected = frozenset({"LIFECYCLE-STATE-MACHINE", "LOGOUT-REVOKES"})
+    expected = frozenset({"LIFECYCLE-STATE-MACHINE", "LOGOUT-REVOKES", "SDK-LOGOUT"})
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         if request.path == "/auth/logout":
@@ -1403,7 +1403,7 @@ class IntrospectionBlockedSdlServed(Described):
 MUTANTS += [
     IntrospectionBlockedSdlServed,
     *SOCKET_MUTANTS,
-    *BROWSER_MUTANTS,
+    *CLIENT_MUTANTS,
     *ACCOUNT_MUTANTS,
     *FIELD_MUTANTS,
     *SHARE_MUTANTS,

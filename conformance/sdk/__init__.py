@@ -1,0 +1,173 @@
+"""The official JavaScript SDK (`@directus/sdk`) as a second, independent client of the target.
+
+The SDK release is the one the target's own app is built with (directus → @directus/api → @directus/app's
+devDependency, read from the npm registry once and remembered), installed once into the suite's cache and run by the
+wheel's Node 22 with the script the suite ships (`flow.mjs`): log in, read /users/me, refresh, read again, log out,
+refresh with what was held before the logout. Its steps come back as `Flow`, whose transcript is a check's evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from filelock import FileLock
+
+from conformance.embedded.install import DEFAULT_VERSION, cache_root
+from conformance.embedded.node import node_binary, node_environment, npm_command
+from conformance.redaction import redact_text
+
+__all__ = ["Flow", "Flows", "SdkUnavailable", "Step", "ensure_sdk", "run_flow", "sdk_version"]
+
+FLOW_SCRIPT = Path(__file__).with_name("flow.mjs")
+NPM_TIMEOUT_S = 120
+FLOW_TIMEOUT_S = 60
+CHAIN = (
+    ("directus", "dependencies.@directus/api"),
+    ("@directus/api", "dependencies.@directus/app"),
+    ("@directus/app", "devDependencies.@directus/sdk"),
+)
+"""How a Directus release names the SDK its app is built with: each package's field names the next one's version."""
+
+
+class SdkUnavailable(Exception):
+    """The SDK could not be resolved or installed (the npm registry out of reach, say): the SDK checks SKIP."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class Flow:
+    """One mode's run of the SDK: its steps in order (a failed step ends it)."""
+
+    sdk: str
+    mode: str
+    steps: list[Step] = field(default_factory=list)
+
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def evidence(self) -> list[str]:
+        lines = [f"client:   @directus/sdk {self.sdk}, authentication('{self.mode}') (conformance/sdk/flow.mjs)"]
+        lines += [f"step:     {s.name}: {'ok' if s.ok else 'failed'} — {redact_text(s.detail)}" for s in self.steps]
+        return lines
+
+
+class Flows:
+    """This process's runs of the SDK's flow against one target, one per persona and mode: the checks of a mode read
+    the same run."""
+
+    def __init__(self, sdk: Path, base_url: str, ca_bundle: str | None) -> None:
+        self.sdk, self.base_url, self.ca_bundle = sdk, base_url, ca_bundle
+        self._runs: dict[tuple[str, str], Flow] = {}
+
+    def of(self, email: str, password: str, mode: str) -> Flow:
+        if (email, mode) not in self._runs:
+            self._runs[email, mode] = run_flow(self.sdk, self.base_url, email, password, mode, self.ca_bundle)
+        return self._runs[email, mode]
+
+
+def sdk_version(directus_version: str | None) -> str:
+    """The SDK release the app of `directus_version` is built with (the embedded default's when unknown)."""
+    release = directus_version or DEFAULT_VERSION
+    known_file = cache_root() / "sdk" / "versions.json"
+    known: dict[str, str] = json.loads(known_file.read_text()) if known_file.is_file() else {}
+    if release in known:
+        return known[release]
+    version = release
+    for package, dependency in CHAIN:
+        named = _npm(["view", f"{package}@{version}", dependency]).strip()
+        if not named:
+            raise SdkUnavailable(
+                f"Directus {release}'s app is built with no @directus/sdk ({package}@{version} names no {dependency}): "
+                "no SDK release matches it"
+            )
+        version = named
+    known_file.parent.mkdir(parents=True, exist_ok=True)
+    _write_whole(known_file, json.dumps({**known, release: version}, indent=1).encode())
+    return version
+
+
+def ensure_sdk(version: str) -> Path:
+    """The cached install of `@directus/sdk@version` (its directory, with node_modules), installed once."""
+    target = cache_root() / "sdk" / version
+    if (target / ".complete").exists():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(target) + ".lock", timeout=NPM_TIMEOUT_S * 2):
+        if not (target / ".complete").exists():
+            (target / "package.json").write_text('{"private": true}')
+            _npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", f"@directus/sdk@{version}"], target)
+            (target / ".complete").write_text(version)
+    return target
+
+
+def run_flow(sdk: Path, base_url: str, email: str, password: str, mode: str, ca_bundle: str | None) -> Flow:
+    """Run flow.mjs with the SDK installed at `sdk` (the credentials by environment, never in argv); `ca_bundle`:
+    the CA the target's certificate is verified against, "" to verify nothing."""
+    env = node_environment() | {"DIRECTUS_EMAIL": email, "DIRECTUS_PASSWORD": password}
+    if ca_bundle:
+        env["NODE_EXTRA_CA_CERTS"] = ca_bundle
+    elif ca_bundle == "":
+        env["NODE_TLS_REJECT_UNAUTHORIZED"] = "0"
+    done = subprocess.run(
+        [str(node_binary()), str(_script_beside(sdk)), base_url, mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=FLOW_TIMEOUT_S,
+        check=False,
+    )
+    flow = Flow(sdk.name, mode)
+    for line in done.stdout.splitlines():
+        if line.startswith("{"):
+            step = json.loads(line)
+            flow.steps.append(Step(step["step"], bool(step["ok"]), str(step["detail"])))
+    if done.returncode != 0:
+        flow.steps.append(Step("node", False, f"exit {done.returncode}: {done.stderr.strip()[-400:]}"))
+    return flow
+
+
+def _script_beside(sdk: Path) -> Path:
+    """flow.mjs beside the SDK's node_modules (an ES module resolves its imports from where it lies), named by its
+    content and written whole, so that processes running at once never read half of it."""
+    content = FLOW_SCRIPT.read_bytes()
+    script = sdk / f"flow-{hashlib.sha256(content).hexdigest()[:12]}.mjs"
+    if not script.exists():
+        _write_whole(script, content)
+    return script
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write a file that processes running at once may read: under another name first, then renamed into place."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(content)
+    partial.replace(path)
+
+
+def _npm(arguments: list[str], cwd: Path | None = None) -> str:
+    try:
+        done = subprocess.run(
+            [*npm_command(), *arguments],
+            cwd=cwd,
+            env=node_environment(),
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as timeout:
+        raise SdkUnavailable(f"npm {arguments[0]} took over {NPM_TIMEOUT_S} s") from timeout
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise SdkUnavailable(f"npm {arguments[0]} failed (exit {done.returncode}): {last}")
+    return done.stdout
