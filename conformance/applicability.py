@@ -11,6 +11,7 @@ import ipaddress
 from collections.abc import Callable, Collection, Iterable
 from urllib.parse import urlsplit
 
+from conformance.browser import same_site_servable
 from conformance.cast import Cast
 from conformance.facts import REGISTRATION_CLOSED, REGISTRATION_VERIFIED, TargetFacts
 from conformance.needs import Need, Requirement
@@ -27,6 +28,7 @@ __all__ = [
     "NO_OWN_ADDRESS",
     "NO_OWN_WRITES",
     "NO_PERSONA",
+    "NO_SAME_SITE_PAGE",
     "NO_SIGNING_SECRET",
     "NO_SOCKET",
     "NO_SSO_REDIRECT",
@@ -93,6 +95,10 @@ NO_BROWSER = (
     "no Chromium to drive: install Debian's chromium (apt-get install chromium) or give --browser PATH (env "
     "DIRECTUS_CONFORMANCE_BROWSER); a check of what a real browser does with the target's cookies"
 )
+NO_SAME_SITE_PAGE = (
+    "the target is not on loopback, so the harness has no page of the target's own site at another origin (a sibling "
+    "subdomain's, for a remote target): a browser check of what such a page can do with the user's cookie"
+)
 CAST_NEEDS = frozenset({Need.CUSTOM_RULES, Need.HIDDEN_FIELD, Need.OWN_WRITES})  # needs only the seeded cast answers
 CAST_FIXTURES = frozenset({"cast", "loader", "throwaway", "newcomer"})
 LOGIN_FIXTURES = frozenset({"members", "throwaway"})
@@ -133,6 +139,8 @@ def why_not(
         return NO_BROWSER
     if Need.OWN_ADDRESS in needs and not (run.target and on_loopback(run.target.base_url)):
         return NO_OWN_ADDRESS
+    if Need.SAME_SITE_PAGE in needs and not (run.target and same_site_servable(run.target.base_url)):
+        return NO_SAME_SITE_PAGE
     if Need.SIGNING_SECRET in needs and not (run.target and run.target.signing_secret):
         return NO_SIGNING_SECRET
     if run.readonly and Need.CAST in needs:

@@ -27,7 +27,17 @@ from conformance.redaction import redact_body, redact_headers, redact_text, regi
 if TYPE_CHECKING:  # Playwright takes 0.4 s to import: only the processes that run a browser check pay it
     from playwright.sync_api import BrowserContext, Page, Playwright
 
-__all__ = ["Browser", "Fetched", "ForeignSite", "Jar", "Sent", "Visit", "find_chromium", "foreign_host"]
+__all__ = [
+    "Browser",
+    "Fetched",
+    "ForeignSite",
+    "Jar",
+    "Sent",
+    "Visit",
+    "find_chromium",
+    "foreign_host",
+    "same_site_servable",
+]
 
 CHROMIUMS = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 """Where a Chromium is looked for: Debian's binary itself first (its /usr/bin/chromium wrapper prints noise)."""
@@ -61,6 +71,18 @@ FETCH = """async ([url, init]) => {
 }"""
 
 
+SOCKET = """([url, first]) => new Promise(done => {
+  const seen = [];
+  const socket = new WebSocket(url);
+  const end = () => { socket.close(); done(seen); };
+  socket.onopen = () => { seen.push("open"); socket.send(JSON.stringify(first)); };
+  socket.onmessage = (event) => { seen.push(event.data); if (JSON.parse(event.data).type !== "ping") end(); };
+  socket.onerror = () => { if (!seen.length) { seen.push("refused"); done(seen); } };
+  socket.onclose = (event) => { seen.push("closed " + event.code); done(seen); };
+  setTimeout(end, 4000);
+})"""
+
+
 def find_chromium(given: str | None) -> Path | None:
     """The Chromium to drive: the one given (a path or a command; a missing one is a ConfigError), else the first
     of CHROMIUMS found, else None (the browser checks SKIP)."""
@@ -77,6 +99,12 @@ def foreign_host(target_url: str) -> str:
     and loopback may reach any address (a public page may not reach a private one, which would hide the cookie
     question behind another refusal)."""
     return "127.0.0.1" if urlsplit(target_url).hostname == "localhost" else "localhost"
+
+
+def same_site_servable(target_url: str) -> bool:
+    """Whether the harness can serve a page of the target's site at another origin: its loopback server at the
+    target's own host, on another port (a site ignores the port)."""
+    return urlsplit(target_url).hostname in ("127.0.0.1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -194,6 +222,16 @@ class Visit:
         self.lines.append(f"browser:  with GET {path} (Sec-Fetch-Site {headers.get('sec-fetch-site')}): {sent.line()}")
         return sent
 
+    def socket(self, page: Page, path: str, first: dict[str, Any]) -> list[str]:
+        """What a WebSocket to the target's `path`, opened by `page`'s script, went through: `open`, the answer to
+        the `first` message it sends once open, `closed <code>`; or `refused` (bounded: 4 s)."""
+        url = "ws" + self.target_url.removeprefix("http") + path
+        seen = [str(event) for event in page.evaluate(SOCKET, [url, first])]
+        origin = urlsplit(page.url)
+        self.lines.append(f"socket:   from {origin.scheme}://{origin.netloc}: {path}, sent {json.dumps(first)}")
+        self.lines += [f"          → {redact_body(event, limit=300)}" for event in seen]
+        return seen
+
     def script_cookies(self, page: Page) -> str:
         """What the page's script reads of `document.cookie` (redacted in the transcript)."""
         seen = str(page.evaluate("document.cookie"))
@@ -273,11 +311,16 @@ class Browser:
 
 
 class ForeignSite:
-    """A blank page on loopback, on a host of another site than the target's: the attacker's page of the checks."""
+    """A blank page on loopback: the attacker's page of the checks, at a host of another site than the target's
+    (`url`) and, for a target on loopback, at the target's own host on another port (`same_site_url`: the same site,
+    another origin, as a sibling subdomain's page would be; None for a target elsewhere)."""
 
     def __init__(self, target_url: str) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _BlankPage)
-        self.url = f"http://{foreign_host(target_url)}:{self._server.server_address[1]}/"
+        port = self._server.server_address[1]
+        self.url = f"http://{foreign_host(target_url)}:{port}/"
+        host = urlsplit(target_url).hostname
+        self.same_site_url = f"http://{host}:{port}/" if same_site_servable(target_url) else None
         self._thread = threading.Thread(target=self._server.serve_forever, name="foreign-site", daemon=True)
 
     def __enter__(self) -> ForeignSite:

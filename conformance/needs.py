@@ -45,6 +45,9 @@ class Need(enum.Enum):
         "validation author = $CURRENT_USER, and an update with that validation)"
     )
     BROWSER = "a Chromium to drive (Debian's chromium, or --browser PATH)"
+    SAME_SITE_PAGE = (
+        "a page of the target's site at another origin (the harness serves one on loopback: a target on loopback)"
+    )
     EMBEDDED = "a throwaway embedded target (the probe has effects beyond the target, or breaks it)"
 
 

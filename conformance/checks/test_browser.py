@@ -1,6 +1,7 @@
 """In a real browser: the cookie and session modes do what they are for. A page of the target's own origin logs in
 with fetch(); the browser then keeps the cookie from scripts, sends it on its own to the target, withholds it from
-requests a foreign site's page makes (as Chromium reports what it sent), and drops its value at logout."""
+requests a foreign site's page makes (as Chromium reports what it sent), drops its value at logout, and no page of
+another origin opens a WebSocket as the user with it."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import pytest
 from conformance.browser import PAGE_OF_THE_TARGET, ForeignSite, Visit
 from conformance.checks.api import (
     COOKIE_MODES,
+    Cast,
     DirectusClient,
     Members,
     Mode,
+    Need,
     Persona,
     check,
     expect,
@@ -113,3 +116,21 @@ def test_logout_empties_the_jar(visit: Visit, directus: DirectusClient, members:
     require(logout.status in (200, 204), "the logout from the page succeeds", visit)
     name = cookie_of(directus, mode)
     expect(not visit.jar().holds(name), f"no value of {name} in the browser's jar (removed or emptied)", visit)
+
+
+@check(
+    "BROWSER-SOCKET-OTHER-ORIGIN-REFUSED",
+    level="MUST",
+    refs=("api/src/websocket/utils/is-origin-allowed.ts", "GHSA-mww8-4gwh-rjfw", "v5.0.0-3.5.2"),
+    title="A WebSocket that a page of another origin on the target's site opens, the browser sending the user's "
+    "session cookie, is refused (cross-site WebSocket hijacking)",
+    needs=(Need.SOCKET, Need.SAME_SITE_PAGE),
+)
+def test_socket_from_another_origin_is_refused(
+    visit: Visit, foreign_site: ForeignSite, directus: DirectusClient, members: Members, cast: Cast
+) -> None:
+    log_in_from_the_target(visit, directus, members.owner, "session")
+    sibling = visit.open(received(foreign_site.same_site_url, "a page of the target's site", visit), "same site")
+    read = {"type": "items", "collection": cast.collection, "action": "read", "query": {"fields": ["id", "author"]}}
+    seen = visit.socket(sibling, "/websocket", read)
+    expect("open" not in seen, "the upgrade refused (403): the page's origin is not the target's", visit)

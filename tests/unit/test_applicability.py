@@ -16,6 +16,7 @@ from conformance.applicability import (
     NO_OWN_ADDRESS,
     NO_OWN_WRITES,
     NO_PERSONA,
+    NO_SAME_SITE_PAGE,
     NO_SIGNING_SECRET,
     NO_SSO_REDIRECT,
     NO_VERIFIED_REGISTRATION,
@@ -132,6 +133,12 @@ def test_a_check_in_the_browser_needs_a_chromium() -> None:
     assert why_not([], ["directus", "visit", "browser"], FULL, never, login_on) == NO_BROWSER
     with_browser = replace(FULL, browser=Path("/usr/lib/chromium/chromium"))
     assert why_not([], ["directus", "visit", "browser"], with_browser, never, login_on) is None
+
+
+def test_a_page_of_the_targets_site_is_served_for_a_target_on_loopback_only() -> None:
+    assert why_not([Need.SAME_SITE_PAGE], ["directus"], FULL, never, login_on) == NO_SAME_SITE_PAGE
+    local = replace(FULL, target=Target("http://127.0.0.1:8055"))
+    assert why_not([Need.SAME_SITE_PAGE], ["directus"], local, never, login_on) is None
 
 
 def test_a_check_that_mints_an_expired_token_needs_the_targets_secret() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.browser import Fetched, Jar, Sent, find_chromium, foreign_host
+from conformance.browser import Fetched, ForeignSite, Jar, Sent, find_chromium, foreign_host
 from conformance.errors import ConfigError
 from conformance.redaction import MASK
 
@@ -40,6 +40,14 @@ def test_the_foreign_page_is_on_another_site_of_loopback() -> None:
     assert foreign_host("http://127.0.0.1:8055") == "localhost"
     assert foreign_host("http://localhost:8055") == "127.0.0.1"
     assert foreign_host("https://cms.example.com/directus") == "localhost"
+
+
+def test_the_foreign_pages_of_a_target_on_loopback_are_of_another_site_and_of_its_site() -> None:
+    with ForeignSite("http://127.0.0.1:8055") as site:
+        assert site.url.startswith("http://localhost:") and site.same_site_url
+        assert site.same_site_url.startswith("http://127.0.0.1:") and not site.same_site_url.endswith(":8055/")
+    with ForeignSite("https://cms.example.com") as remote:
+        assert remote.same_site_url is None
 
 
 def test_an_emptied_cookie_holds_nothing_and_values_never_show() -> None:
