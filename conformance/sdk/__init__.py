@@ -18,7 +18,8 @@ from pathlib import Path
 from filelock import FileLock
 
 from conformance.embedded.install import DEFAULT_VERSION, cache_root
-from conformance.embedded.node import node_binary, node_environment, npm_command
+from conformance.embedded.lockfiles import failure_reason
+from conformance.embedded.node import node_binary, node_environment, run_npm
 from conformance.redaction import redact_text
 
 __all__ = ["Flow", "Flows", "SdkUnavailable", "Step", "ensure_sdk", "run_flow", "sdk_version"]
@@ -156,18 +157,9 @@ def _write_whole(path: Path, content: bytes) -> None:
 
 def _npm(arguments: list[str], cwd: Path | None = None) -> str:
     try:
-        done = subprocess.run(
-            [*npm_command(), *arguments],
-            cwd=cwd,
-            env=node_environment(),
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT_S,
-            check=False,
-        )
+        done = run_npm(arguments, cwd, NPM_TIMEOUT_S)
     except subprocess.TimeoutExpired as timeout:
         raise SdkUnavailable(f"npm {arguments[0]} took over {NPM_TIMEOUT_S} s") from timeout
     if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise SdkUnavailable(f"npm {arguments[0]} failed (exit {done.returncode}): {last}")
+        raise SdkUnavailable(f"npm {arguments[0]} failed (exit {done.returncode}): {failure_reason(done.stderr)}")
     return done.stdout
