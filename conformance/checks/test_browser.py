@@ -12,6 +12,7 @@ import pytest
 from conformance.browser import PAGE_OF_THE_TARGET, ForeignSite, Visit
 from conformance.checks.api import (
     COOKIE_MODES,
+    SESSION_MODE,
     Cast,
     DirectusClient,
     Members,
@@ -124,7 +125,7 @@ def test_logout_empties_the_jar(visit: Visit, directus: DirectusClient, members:
     refs=("api/src/websocket/utils/is-origin-allowed.ts", "GHSA-mww8-4gwh-rjfw", "v5.0.0-3.5.2"),
     title="A WebSocket that a page of another origin on the target's site opens, the browser sending the user's "
     "session cookie, is refused (cross-site WebSocket hijacking)",
-    needs=(Need.SOCKET, Need.SAME_SITE_PAGE),
+    needs=(Need.SOCKET, Need.SAME_SITE_PAGE, SESSION_MODE),
 )
 def test_socket_from_another_origin_is_refused(
     visit: Visit, foreign_site: ForeignSite, directus: DirectusClient, members: Members, cast: Cast

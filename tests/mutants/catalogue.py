@@ -333,6 +333,7 @@ class SessionCookieStripped(Described):
     description = "a cache in front strips the Cookie header from data requests, so session mode cannot work"
     expected = frozenset(
         {
+            "BROWSER-COOKIE-AUTHENTICATES",  # [session]: the page's /users/me
             "GQL-LOGIN",
             "GQL-LOGOUT-REVOKES",
             "GQL-REFRESH-SINGLE-USE",
@@ -344,6 +345,9 @@ class SessionCookieStripped(Described):
             "OWNERSHIP-OTHERS-403",
             "OWNERSHIP-UPDATE-OWN",
             "REFRESH-SESSION-ROTATES",
+            "SDK-LOGIN",  # [session]: readMe with the session cookie, and the steps after it
+            "SDK-LOGOUT",
+            "SDK-REFRESH",
             "SESSION-COOKIE-AUTHENTICATES",
             "SESSION-COOKIE-OWNERSHIP",
             "SESSION-REFRESH",
@@ -834,6 +838,9 @@ class BearerStripped(Described):
             "PROP-ACCESS-TOKEN-MUTATED",
             "PROP-AUTH-HEADER-SHAPE",
             "REFRESH-SINGLE-USE",
+            "SDK-LOGIN",  # [json, cookie]: the SDK's readMe sends the access token as a Bearer
+            "SDK-LOGOUT",
+            "SDK-REFRESH",
             "SHARE-NO-MORE-THAN-THE-SHARER",
             "SHARE-READS-ITS-ITEM-ONLY",  # a share's session is a Bearer JWT
             "SOCKET-SUBSCRIBE-OWN-ONLY",
@@ -988,7 +995,8 @@ class LogoutSparesRefreshed(Described):
         "logout ends a login's own refresh credential, but one handed out by a refresh is answered 204 and left "
         "alive (an edge function that only knows the tokens of logins)"
     )
-    expected = frozenset({"LIFECYCLE-STATE-MACHINE"})
+    # and the SDK's flow, which refreshes before it logs out and then refreshes with what it held
+    expected = frozenset({"LIFECYCLE-STATE-MACHINE", "SDK-LOGOUT"})
 
     def __init__(self) -> None:
         self.refreshed: set[str] = set()
