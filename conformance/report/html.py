@@ -31,7 +31,8 @@ STYLE = (
     "body{font:14px system-ui,sans-serif;margin:1em;max-width:110em}h1{font-size:1.4em}h2{font-size:1.15em}"
     ".badge{display:inline-block;color:#fff;padding:1px 7px;border-radius:9px;margin:1px 2px;font-size:12px;"
     "border:0;cursor:pointer}.totals td,.totals th{border:0;padding:2px 6px;text-align:left}"
-    ".scroll{overflow-x:auto}table.checks{border-collapse:collapse;width:100%}"
+    ".scroll{overflow-x:auto}table.checks{border-collapse:collapse;width:100%;table-layout:fixed}"
+    ".checks th:first-child{width:50%}"  # the same columns in every group
     ".checks td,.checks th{border:1px solid #ddd;padding:4px 6px;vertical-align:top;text-align:left}"
     ".checks th{background:#f5f5f5}details.group{margin:.4em 0;border:1px solid #ddd;border-radius:4px}"
     "details.group>summary{cursor:pointer;padding:6px;background:#fafafa;font-weight:600}"
