@@ -289,11 +289,14 @@ class DirectusClient:
     def session_headers(self, session_value: str) -> dict[str, str]:
         return cookie_header(**{self.session_cookie: session_value})
 
+    def cookie_of(self, mode: Mode) -> str:
+        """The cookie a cookie- or session-mode login sets: the refresh cookie, or the session cookie."""
+        return self.refresh_cookie if mode == "cookie" else self.session_cookie
+
     def _mode_cookie(self, mode: Mode, value: str | None) -> dict[str, str]:
         if value is None or mode == "json":
             return {}
-        name = self.refresh_cookie if mode == "cookie" else self.session_cookie
-        return cookie_header(**{name: value})
+        return cookie_header(**{self.cookie_of(mode): value})
 
     def _login_result(self, mode: Mode, response: httpx.Response) -> Login:
         return self._tokens(

@@ -34,11 +34,6 @@ TOKENS_DOCS = "/guides/auth/tokens-cookies"
 SECURITY_DOCS = "/configuration/security-limits"
 
 
-def cookie_of(directus: DirectusClient, mode: Mode) -> str:
-    """The cookie a mode's login leaves in the browser: the refresh cookie (cookie) or the session cookie."""
-    return directus.refresh_cookie if mode == "cookie" else directus.session_cookie
-
-
 def log_in_from_the_target(visit: Visit, directus: DirectusClient, persona: Persona, mode: Mode) -> tuple[Page, str]:
     """`persona` logs in from a page of the target's own origin, as an app served there would: the page, and the
     cookie's value the browser then keeps (a precondition)."""
@@ -47,7 +42,7 @@ def log_in_from_the_target(visit: Visit, directus: DirectusClient, persona: Pers
         page, "/auth/login", method="POST", body={"email": persona.email, "password": persona.password, "mode": mode}
     )
     require(login.status == 200, f"a {mode}-mode login from the target's own page answers 200", visit)
-    name = cookie_of(directus, mode)
+    name = directus.cookie_of(mode)
     jar = visit.jar()
     require(jar.holds(name), f"the browser keeps the {name} cookie the login set", visit)
     return page, str(jar.cookies[name]["value"])
@@ -63,7 +58,7 @@ def log_in_from_the_target(visit: Visit, directus: DirectusClient, persona: Pers
 def test_cookie_is_hidden_from_scripts(visit: Visit, directus: DirectusClient, members: Members, mode: Mode) -> None:
     page, value = log_in_from_the_target(visit, directus, members.member, mode)
     seen = visit.script_cookies(page)
-    name = cookie_of(directus, mode)
+    name = directus.cookie_of(mode)
     expect(name not in seen and value not in seen, f"document.cookie without {name} (an HttpOnly cookie)", visit)
 
 
@@ -100,7 +95,7 @@ def test_cookie_is_withheld_cross_site(
     log_in_from_the_target(visit, directus, members.member, mode)
     foreign = visit.open(foreign_site.url, "another site")
     sent = received(visit.sent(foreign, "/users/me?fields=id"), "the browser's account of what it sent", visit)
-    name = cookie_of(directus, mode)
+    name = directus.cookie_of(mode)
     expect(not sent.carries(name), f"no {name} with the foreign page's request", visit)
 
 
@@ -115,7 +110,7 @@ def test_logout_empties_the_jar(visit: Visit, directus: DirectusClient, members:
     page, _ = log_in_from_the_target(visit, directus, members.member, mode)
     logout = visit.fetch(page, "/auth/logout", method="POST", body={"mode": mode})
     require(logout.status in (200, 204), "the logout from the page succeeds", visit)
-    name = cookie_of(directus, mode)
+    name = directus.cookie_of(mode)
     expect(not visit.jar().holds(name), f"no value of {name} in the browser's jar (removed or emptied)", visit)
 
 

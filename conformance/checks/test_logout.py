@@ -84,7 +84,7 @@ def test_logout_revokes(directus: DirectusClient, members: Members, mode: Mode) 
 @pytest.mark.parametrize("mode", COOKIE_MODES)
 def test_logout_clears_cookie(directus: DirectusClient, members: Members, mode: Mode) -> None:
     _, response = log_in_and_out(directus, members, mode)
-    name = directus.refresh_cookie if mode == "cookie" else directus.session_cookie
+    name = directus.cookie_of(mode)
     cleared = set_cookies(response).get(name)
     expect(cleared is not None and cleared.is_cleared, f"a Set-Cookie that empties or expires {name}", response)
 

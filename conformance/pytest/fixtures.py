@@ -209,8 +209,7 @@ def sdk(request: pytest.FixtureRequest, target: Target) -> Flows:
         installed = ensure_sdk(sdk_version(version))
     except SdkUnavailable as why:
         pytest.skip(f"the JavaScript SDK could not be installed: {why}")
-    ca_bundle = target.verify if isinstance(target.verify, str) else (None if target.verify else "")
-    return Flows(installed, target.base_url, ca_bundle)
+    return Flows(installed, target.base_url, target.verify)
 
 
 @pytest.fixture

@@ -67,13 +67,13 @@ class Flows:
     """This process's runs of the SDK's flow against one target, one per persona and mode: the checks of a mode read
     the same run."""
 
-    def __init__(self, sdk: Path, base_url: str, ca_bundle: str | None) -> None:
-        self.sdk, self.base_url, self.ca_bundle = sdk, base_url, ca_bundle
+    def __init__(self, sdk: Path, base_url: str, verify: bool | str) -> None:
+        self.sdk, self.base_url, self.verify = sdk, base_url, verify
         self._runs: dict[tuple[str, str], Flow] = {}
 
     def of(self, email: str, password: str, mode: str) -> Flow:
         if (email, mode) not in self._runs:
-            self._runs[email, mode] = run_flow(self.sdk, self.base_url, email, password, mode, self.ca_bundle)
+            self._runs[email, mode] = run_flow(self.sdk, self.base_url, email, password, mode, self.verify)
         return self._runs[email, mode]
 
 
@@ -112,13 +112,13 @@ def ensure_sdk(version: str) -> Path:
     return target
 
 
-def run_flow(sdk: Path, base_url: str, email: str, password: str, mode: str, ca_bundle: str | None) -> Flow:
-    """Run flow.mjs with the SDK installed at `sdk` (the credentials by environment, never in argv); `ca_bundle`:
-    the CA the target's certificate is verified against, "" to verify nothing."""
+def run_flow(sdk: Path, base_url: str, email: str, password: str, mode: str, verify: bool | str) -> Flow:
+    """Run flow.mjs with the SDK installed at `sdk` (the credentials by environment, never in argv); `verify` as the
+    target's (`Target.verify`): the system's trust store, a CA file's path, or False to verify nothing."""
     env = node_environment() | {"DIRECTUS_EMAIL": email, "DIRECTUS_PASSWORD": password}
-    if ca_bundle:
-        env["NODE_EXTRA_CA_CERTS"] = ca_bundle
-    elif ca_bundle == "":
+    if isinstance(verify, str):
+        env["NODE_EXTRA_CA_CERTS"] = verify
+    elif not verify:
         env["NODE_TLS_REJECT_UNAUTHORIZED"] = "0"
     done = subprocess.run(
         [str(node_binary()), str(_script_beside(sdk)), base_url, mode],
