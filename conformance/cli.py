@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -37,6 +37,7 @@ from conformance.preflight import PREFLIGHT_TIMEOUT_S, check_reachable
 from conformance.redaction import register_secret
 from conformance.registry import load_all_checks
 from conformance.report import matrix
+from conformance.report.allure import ALLURE_STATUSES, AllureFailed, build_report
 from conformance.report.files import write_reports
 from conformance.run import OwnAccount, Run
 from conformance.seeding import Loader
@@ -98,6 +99,19 @@ def parse(argv: list[str]) -> argparse.Namespace:
         help="a named target (repeatable); its admin token from DIRECTUS_ADMIN_TOKEN_<NAME>",
     )
     run.add_argument("--config", type=Path, help="a TOML file of [targets.NAME] tables (secrets from env vars)")
+    run.add_argument(
+        "--allure-report",
+        action="store_true",
+        help="also build Allure 3's HTML report of the run, one file: REPORTS/allure-report/index.html (Allure is "
+        "installed from the npm registry once)",
+    )
+    run.add_argument(
+        "--allure-history",
+        type=Path,
+        metavar="DIR",
+        help="keep the Allure report's history in DIR (a file per target) and show the trends of the runs before; "
+        "implies --allure-report",
+    )
     _workers_option(run, "default: cores + 2 embedded, 8 remote")
     run.set_defaults(handler=run_command)
 
@@ -206,15 +220,18 @@ def _workers_option(parser: argparse.ArgumentParser, default: str) -> None:
 def run_command(args: argparse.Namespace) -> int:
     run = Run.resolve(vars(args), os.environ)
     targets = configured_targets(args, run)
+    allure = AllureRequest(args.allure_history) if args.allure_report or args.allure_history else None
     if not targets:
         with embedded(args).launched() as server:
             each = with_known_advisories(run.with_target(embedded_target(server)), server.version)
-            return run_suites(each, args.workers, args.pytest_args, booting=server)
+            return run_suites(each, args.workers, args.pytest_args, booting=server, allure=allure)
     if len(targets) == 1:
-        return run_suites(run.with_target(targets[0]), args.workers, args.pytest_args)
+        return run_suites(run.with_target(targets[0]), args.workers, args.pytest_args, allure=allure)
     reports = run.reports or Path("reports")
     codes = [
-        run_suites(replace(run, target=target, reports=reports / target.name), args.workers, args.pytest_args)
+        run_suites(
+            replace(run, target=target, reports=reports / target.name), args.workers, args.pytest_args, allure=allure
+        )
         for target in targets
     ]
     runs = [reports / t.name / "matrix.json" for t in targets if (reports / t.name / "matrix.json").exists()]
@@ -277,9 +294,42 @@ def with_known_advisories(run: Run, version: str) -> Run:
     return replace(run, waivers=(*run.waivers, *known_advisory_waivers(version)))
 
 
-def run_suites(run: Run, workers: str | None, pytest_args: list[str], booting: EmbeddedDirectus | None = None) -> int:
-    """Check the admin credential first (a clear exit 2), then run pytest over the checks with the reports; pytest
-    receives the Run itself (`RunHolder`), never its values as flags.
+@dataclass(frozen=True)
+class AllureRequest:
+    """A run's Allure HTML report is asked for; `history`: the directory of the history files it carries on."""
+
+    history: Path | None = None
+
+    def build(self, reports: Path, target: str) -> int:
+        """Build it from the run's allure-results; an exit code: 0, or 2 when Allure could not (it says why)."""
+        started = time.monotonic()
+        try:
+            summary = build_report(
+                reports / "allure-results",
+                reports / "allure-report",
+                name=f"Directus conformance: {target}",
+                history=self.history / f"{target}.jsonl" if self.history else None,
+            )
+        except AllureFailed as why:
+            return _stop(str(why), AllureFailed.exit_code)
+        stats = summary["stats"]
+        counts = ", ".join(f"{n} {status}" for status, n in stats.items() if status in ALLURE_STATUSES)
+        resolved = ", ".join(f"{n} {resolution}" for resolution, n in stats.get("resolutions", {}).items())
+        took = time.monotonic() - started
+        counts += f"; resolved: {resolved}" if resolved else ""
+        console.print(f"Allure report in {reports}/allure-report/index.html ({took:.1f} s): {counts}", soft_wrap=True)
+        return EXIT_OK
+
+
+def run_suites(
+    run: Run,
+    workers: str | None,
+    pytest_args: list[str],
+    booting: EmbeddedDirectus | None = None,
+    allure: AllureRequest | None = None,
+) -> int:
+    """Check the admin credential first (a clear exit 2), then run pytest over the checks with the reports (and the
+    Allure report, when asked for); pytest receives the Run itself (`RunHolder`), never its values as flags.
 
     An embedded server still `booting` needs no such check (we made its admin): pytest starts while it boots, and
     waits for it before the first check."""
@@ -309,7 +359,8 @@ def run_suites(run: Run, workers: str | None, pytest_args: list[str], booting: E
     if code == pytest.ExitCode.USAGE_ERROR:
         return ConformanceError.exit_code  # pytest said why, in one line; nothing ran, no report was written
     console.print(f"reports in {reports}/ ({time.monotonic() - started:.1f} s)")
-    return {0: EXIT_OK, 1: EXIT_NONCONFORMANT}.get(int(code), ConformanceError.exit_code)
+    verdict = {0: EXIT_OK, 1: EXIT_NONCONFORMANT}.get(int(code), ConformanceError.exit_code)
+    return max(verdict, allure.build(reports, target.name)) if allure else verdict
 
 
 def _export_secrets(target: Target, persona: OwnAccount | None) -> None:

@@ -20,6 +20,7 @@ from conformance.browser import Browser, ForeignSite, Visit
 from conformance.cast import Cast, Members, Persona
 from conformance.client import REFRESH_COOKIE, SESSION_COOKIE, DirectusClient, bearer
 from conformance.config import Target
+from conformance.embedded.packages import PackageUnavailable
 from conformance.errors import SeedFailed
 from conformance.evidence import require_status
 from conformance.facts import CookieNames, TargetFacts, learn
@@ -29,7 +30,7 @@ from conformance.pytest.allure_labels import label_for_allure
 from conformance.pytest.configured import run_of
 from conformance.redaction import register_secret
 from conformance.registry import check_info, current_check
-from conformance.sdk import Flows, SdkUnavailable, ensure_sdk, sdk_version
+from conformance.sdk import Flows, ensure_sdk, sdk_version
 from conformance.seeding import Loader, load_fixture
 from conformance.shared_seed import SharedSeed, open_loader
 
@@ -207,7 +208,7 @@ def sdk(request: pytest.FixtureRequest, target: Target) -> Flows:
     version = None if run_of(request.config).readonly else request.getfixturevalue("cast").facts.version
     try:
         installed = ensure_sdk(sdk_version(version))
-    except SdkUnavailable as why:
+    except PackageUnavailable as why:
         pytest.skip(f"the JavaScript SDK could not be installed: {why}")
     return Flows(installed, target.base_url, target.verify)
 
@@ -238,11 +239,12 @@ def newcomer(cast: Cast, loader: Loader) -> Iterator[str]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Before any fixture of a check is set up: SKIP it, with the one reason, when the run or the target cannot meet
-    its needs (see `applicability.why_not`)."""
+    """Before any fixture of a check is set up: its Allure labels, then a SKIP, with the one reason, when the run or
+    the target cannot meet its needs (see `applicability.why_not`)."""
     info = check_info(item)
     if info is None:
         return
+    label_for_allure(info, item.nodeid)
     declared = [*info.needs, *(need for mark in item.iter_markers("needs") for need in mark.args)]
     fixtures = item.fixturenames if isinstance(item, pytest.Function) else ()
     shared = process_target(item.config)
@@ -253,12 +255,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.fixture(autouse=True)
 def _conformance_check(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Around every check: its Allure labels, and its metadata for the evidence helpers."""
+    """Around every check: its metadata for the evidence helpers."""
     info = check_info(request.node)
     if info is None:
         yield
         return
-    label_for_allure(info)
     token = current_check.set(info)
     try:
         yield

@@ -6,16 +6,15 @@ each check is already decided (`conformance.pytest.outcomes`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from conformance import __version__
-from conformance.redaction import redact_text
 from conformance.registry import load_all_checks
 from conformance.report import matrix
+from conformance.report.allure import finish_results
 from conformance.report.files import write_reports
 from conformance.report.results import ResultRecorder
 from conformance.report.target import ReportedTarget
@@ -49,7 +48,7 @@ class ReportingPlugin:
         if self.run.reports is not None:
             notes, reports = self.notes, self.run.reports
             write_reports(current, reports, notes=notes, regressions=regressions, improvements=improvements)
-            self._allure_environment(session)
+            self._finish_allure_results(session)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.notes:
@@ -57,11 +56,11 @@ class ReportingPlugin:
             for note in self.notes:
                 terminalreporter.line(note)
 
-    def _allure_environment(self, session: pytest.Session) -> None:
+    def _finish_allure_results(self, session: pytest.Session) -> None:
         allure_dir = getattr(session.config.option, "allure_report_dir", None)
         if not allure_dir:
             return
-        properties = {
+        environment = {
             "Target": self.target.name,
             "Target.URL": self.target.base_url,
             "Directus.Version": self.target.version,
@@ -69,10 +68,5 @@ class ReportingPlugin:
             "Database": self.target.database,
             **{f"Target.{key}": value for key, value in self.target.facts.items()},
         }
-        Path(allure_dir).mkdir(parents=True, exist_ok=True)
-        (Path(allure_dir) / "environment.properties").write_text(
-            "".join(f"{key}={redact_text(str(value))}\n" for key, value in properties.items())
-        )
-        (Path(allure_dir) / "executor.json").write_text(
-            json.dumps({"name": "directus-conformance", "type": "directus-conformance"})
-        )
+        by_instance = {result.id: result for result in self.recorder.results.values()}
+        finish_results(Path(allure_dir), by_instance, {key: str(value) for key, value in environment.items()})

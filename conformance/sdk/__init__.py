@@ -10,22 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filelock import FileLock
-
 from conformance.embedded.install import DEFAULT_VERSION, cache_root
-from conformance.embedded.lockfiles import failure_reason
-from conformance.embedded.node import node_binary, node_environment, run_npm
+from conformance.embedded.node import node_binary, node_environment
+from conformance.embedded.packages import PackageUnavailable, ensure_package, npm, write_whole
 from conformance.redaction import redact_text
 
-__all__ = ["Flow", "Flows", "SdkUnavailable", "Step", "ensure_sdk", "run_flow", "sdk_version"]
+__all__ = ["Flow", "Flows", "Step", "ensure_sdk", "run_flow", "sdk_version"]
 
 FLOW_SCRIPT = Path(__file__).with_name("flow.mjs")
-NPM_TIMEOUT_S = 120
 FLOW_TIMEOUT_S = 60
 CHAIN = (
     ("directus", "dependencies.@directus/api"),
@@ -33,10 +29,6 @@ CHAIN = (
     ("@directus/app", "devDependencies.@directus/sdk"),
 )
 """How a Directus release names the SDK its app is built with: each package's field names the next one's version."""
-
-
-class SdkUnavailable(Exception):
-    """The SDK could not be resolved or installed (the npm registry out of reach, say): the SDK checks SKIP."""
 
 
 @dataclass(frozen=True)
@@ -86,30 +78,21 @@ def sdk_version(directus_version: str | None) -> str:
         return known[release]
     version = release
     for package, dependency in CHAIN:
-        named = _npm(["view", f"{package}@{version}", dependency]).strip()
+        named = npm(["view", f"{package}@{version}", dependency]).strip()
         if not named:
-            raise SdkUnavailable(
+            raise PackageUnavailable(
                 f"Directus {release}'s app is built with no @directus/sdk ({package}@{version} names no {dependency}): "
                 "no SDK release matches it"
             )
         version = named
     known_file.parent.mkdir(parents=True, exist_ok=True)
-    _write_whole(known_file, json.dumps({**known, release: version}, indent=1).encode())
+    write_whole(known_file, json.dumps({**known, release: version}, indent=1).encode())
     return version
 
 
 def ensure_sdk(version: str) -> Path:
     """The cached install of `@directus/sdk@version` (its directory, with node_modules), installed once."""
-    target = cache_root() / "sdk" / version
-    if (target / ".complete").exists():
-        return target
-    target.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock", timeout=NPM_TIMEOUT_S * 2):
-        if not (target / ".complete").exists():
-            (target / "package.json").write_text('{"private": true}')
-            _npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", f"@directus/sdk@{version}"], target)
-            (target / ".complete").write_text(version)
-    return target
+    return ensure_package("@directus/sdk", version, cache_root() / "sdk" / version)
 
 
 def run_flow(sdk: Path, base_url: str, email: str, password: str, mode: str, verify: bool | str) -> Flow:
@@ -144,22 +127,5 @@ def _script_beside(sdk: Path) -> Path:
     content = FLOW_SCRIPT.read_bytes()
     script = sdk / f"flow-{hashlib.sha256(content).hexdigest()[:12]}.mjs"
     if not script.exists():
-        _write_whole(script, content)
+        write_whole(script, content)
     return script
-
-
-def _write_whole(path: Path, content: bytes) -> None:
-    """Write a file that processes running at once may read: under another name first, then renamed into place."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    partial.write_bytes(content)
-    partial.replace(path)
-
-
-def _npm(arguments: list[str], cwd: Path | None = None) -> str:
-    try:
-        done = run_npm(arguments, cwd, NPM_TIMEOUT_S)
-    except subprocess.TimeoutExpired as timeout:
-        raise SdkUnavailable(f"npm {arguments[0]} took over {NPM_TIMEOUT_S} s") from timeout
-    if done.returncode != 0:
-        raise SdkUnavailable(f"npm {arguments[0]} failed (exit {done.returncode}): {failure_reason(done.stderr)}")
-    return done.stdout
