@@ -56,7 +56,7 @@ def test_a_run_writes_every_report_and_leaks_no_secret(embedded: EmbeddedDirectu
     environment = (tmp_path / "allure-results" / "environment.properties").read_text()
     assert "Directus.Version=11.17.4" in environment
     labels = [json.loads(p.read_text()) for p in (tmp_path / "allure-results").glob("*-result.json")]
-    logout = next(r for r in labels if r["name"].startswith("test_logout_answers_204"))
+    logout = next(r for r in labels if r["name"].startswith("LOGOUT-204[json] — "))
     assert {"name": "epic", "value": "Directus authentication"} in logout["labels"]
     assert {"name": "severity", "value": "critical"} in logout["labels"]
     assert not leaked(secrets_of(embedded), tmp_path, result.stdout, result.stderr)
