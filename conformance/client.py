@@ -27,7 +27,9 @@ REFRESH_COOKIE = "directus_refresh_token"
 SESSION_COOKIE = "directus_session_token"
 
 TRANSIENT_ERRORS = (httpx.ConnectError, httpx.ReadTimeout, httpx.RemoteProtocolError, httpx.ConnectTimeout)
-RATE_LIMIT_BUDGET_S = 6.0  # longest total wait on 429 answers for one request, as their Retry-After asks
+RATE_LIMIT_BUDGET_S = 6.0  # longest total wait on a limiter's refusals (429, 503 Under pressure) for one request
+UNDER_PRESSURE = "Under pressure"  # the reason of the pressure limiter's 503 (api/src/app.ts)
+PRESSURE_RETRY_S = 1.0
 
 
 class DirectusError(TargetError):
@@ -74,6 +76,17 @@ def retry_after_s(response: httpx.Response) -> float | None:
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds())
     except (TypeError, ValueError):
         return None
+
+
+def refused_before_handling_s(response: httpx.Response) -> float | None:
+    """How long to wait before sending again a request a limiter refused before Directus handled it: a 429 of the
+    rate limiter (its Retry-After), or a 503 "Under pressure" of the pressure limiter (on by default; its
+    Retry-After only if PRESSURE_LIMITER_RETRY_AFTER is set, else a second); None for any other answer."""
+    if response.status_code == 429:
+        return retry_after_s(response)
+    if response.status_code == 503 and UNDER_PRESSURE in response.text:
+        return retry_after_s(response) or PRESSURE_RETRY_S
+    return None
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -203,13 +216,14 @@ class DirectusClient:
     ) -> httpx.Response:
         """Send one request with exactly the credentials given; nothing is carried over from earlier calls.
 
-        A 429 answer is sent again after its Retry-After, within RATE_LIMIT_BUDGET_S in all (a rate limiter refuses
-        before any handler runs, so the resent request was never processed); then the 429 is returned."""
+        A 429 answer, and a 503 of Directus's pressure limiter, are sent again after their Retry-After (the limiter's
+        without one: a second), within RATE_LIMIT_BUDGET_S in all: both refuse before any handler runs, so the resent
+        request was never processed; then the last such answer is returned."""
         waited = 0.0
         while True:
             self.http.cookies.clear()
             response = self.http.request(method, path, headers=headers, **kwargs)
-            delay = retry_after_s(response) if response.status_code == 429 else None
+            delay = refused_before_handling_s(response)
             if delay is None or waited + delay > RATE_LIMIT_BUDGET_S:
                 return response
             time.sleep(delay)

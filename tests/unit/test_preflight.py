@@ -1,4 +1,4 @@
-"""What a bad target's answer means, in one line; 429 back-off; TLS options."""
+"""What a bad target's answer means, in one line; back-off from a limiter's refusal; TLS options."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.client import retry_after_s
+from conformance.client import refused_before_handling_s, retry_after_s
 from conformance.config import tls_verification
 from conformance.errors import ConfigError
 from conformance.preflight import describe_connect_error, describe_unexpected_answer
@@ -50,6 +50,26 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     assert retry_after_s(answer(429, headers={"Retry-After": "3"})) == 3.0
     assert retry_after_s(answer(429, headers={"Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT"})) == 0.0
     assert retry_after_s(answer(429)) is None
+
+
+UNDER_PRESSURE = {
+    "errors": [
+        {
+            "message": 'Service "api" is unavailable. Under pressure.',
+            "extensions": {"code": "SERVICE_UNAVAILABLE", "service": "api", "reason": "Under pressure"},
+        }
+    ]
+}
+
+
+def test_a_limiter_s_refusal_is_sent_again_and_nothing_else() -> None:
+    """Directus's rate limiter (429) and pressure limiter (503 "Under pressure", on by default) refuse a request
+    before any handler runs; any other answer, a 503 of a proxy included, is the target's answer."""
+    assert refused_before_handling_s(answer(429, headers={"Retry-After": "2"})) == 2.0
+    assert refused_before_handling_s(answer(503, json=UNDER_PRESSURE)) == 1.0
+    assert refused_before_handling_s(answer(503, headers={"Retry-After": "3"}, json=UNDER_PRESSURE)) == 3.0
+    assert refused_before_handling_s(answer(503, json={"errors": [{"message": "Bad gateway"}]})) is None
+    assert refused_before_handling_s(answer(500)) is None
 
 
 def test_tls_verification_options(tmp_path: Path) -> None:
