@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AI_PROVIDER_KEYS",
     "FEATURES",
     "GRAPHQL_LOGOUT_MODE",
     "OWNER_REGISTRATION",
@@ -51,6 +52,7 @@ SESSIONS_CLEARED_ON_USER_CHANGE = Feature(
 IP_RANGES = Feature("ip_ranges", "10.9.0", "IP ranges and CIDR blocks in ip_access (exact addresses before)")
 PUBLIC_REGISTRATION = Feature("public_registration", "10.11.0", "public registration (POST /users/register)")
 OWNER_REGISTRATION = Feature("owner_registration", "11.13.0", "the project-owner registration (POST /settings/owner)")
+AI_PROVIDER_KEYS = Feature("ai_provider_keys", "11.15.0", "AI provider API keys in the settings (ai_openai_api_key)")
 FEATURES: dict[str, Feature] = {
     feature.name: feature
     for feature in (
@@ -63,6 +65,7 @@ FEATURES: dict[str, Feature] = {
         PUBLIC_REGISTRATION,
         IP_RANGES,
         OWNER_REGISTRATION,
+        AI_PROVIDER_KEYS,
     )
 }
 

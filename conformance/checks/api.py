@@ -57,6 +57,7 @@ from conformance.registry import check
 from conformance.seeding import Loader, run_label
 from conformance.totp import DirectusTOTP
 from conformance.versions import (
+    AI_PROVIDER_KEYS,
     GRAPHQL_LOGOUT_MODE,
     IP_RANGES,
     OWNER_REGISTRATION,
@@ -69,6 +70,7 @@ from conformance.versions import (
 )
 
 __all__ = [
+    "AI_PROVIDER_KEYS",
     "COOKIE_MODES",
     "CREDENTIAL_KINDS",
     "GRAPHQL_LOGOUT_MODE",

@@ -1,16 +1,19 @@
 """Concealed fields: a user's static token, TOTP secret and password hash never come back in clear, to anyone (the
-admin included), whatever the query asks: not aggregated, not as an alias, and no filter or search tests them."""
+admin included), whatever the query asks: not aggregated, not as an alias, not from the revisions of an update, and no
+filter or search tests them; nor does an AI provider's API key the settings keep encrypted."""
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from conformance.checks.api import (
+    AI_PROVIDER_KEYS,
     Cast,
     DirectusClient,
     Loader,
@@ -23,6 +26,8 @@ from conformance.checks.api import (
     expect_status,
     needs,
     register_secret,
+    require,
+    require_status,
     set_static_token,
     turn_on_tfa,
 )
@@ -163,3 +168,68 @@ def test_search_does_not_match_a_concealed_field(
     response = as_admin(directus, loader, "/users", search=concealed.guess(field), fields="id")
     expect_status(response, 200)
     expect(user.id not in users_matched(response), f"a search for a part of the {field} finds nobody", response)
+
+
+@check(
+    "CONCEALED-REVISIONS-MASKED",
+    level="MUST",
+    refs=("GHSA-mvv8-v4jj-g47j", "CVE-2026-39943", "api/src/services/revisions.ts", "/reference/system/revisions"),
+    title="The revisions of a user's update keep a concealed field masked: the static token the admin set and the "
+    "TOTP secret the user turned on are not in their data or delta",
+)
+@pytest.mark.parametrize("field", KNOWN)
+def test_revisions_keep_a_concealed_field_masked(
+    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+) -> None:
+    revisions = as_admin(
+        directus,
+        loader,
+        "/revisions",
+        fields="id,data,delta",
+        limit="-1",
+        **{"filter[collection][_eq]": "directus_users", "filter[item][_eq]": concealed.persona.id},
+    )
+    require_status(revisions, 200, why="the admin reading the revisions of the user")
+    require(bool(revisions.json()["data"]), "the user's updates are kept as revisions", revisions)
+    expect_concealed(concealed, field, revisions, "in the revisions of the user's updates")
+
+
+@contextlib.contextmanager
+def an_ai_api_key(directus: DirectusClient, loader: Loader) -> Iterator[str]:
+    """The admin sets a made-up OpenAI API key in the settings for the check's duration, then removes it; SKIP on a
+    target that has a key of its own (the check never overwrites it)."""
+    held = as_admin(directus, loader, "/settings", fields="ai_openai_api_key")
+    require_status(held, 200, why="the admin reading the settings")
+    if held.json()["data"].get("ai_openai_api_key"):
+        pytest.skip("the target keeps an OpenAI API key of its own in its settings: the check would overwrite it")
+    key = f"sk-conformance-{secrets.token_hex(16)}"
+    register_secret(key)
+    loader.admin.call("PATCH", "/settings", action="set an AI provider's API key", json={"ai_openai_api_key": key})
+    try:
+        yield key
+    finally:
+        loader.admin.call("PATCH", "/settings", action="remove the made-up API key", json={"ai_openai_api_key": None})
+
+
+@check(
+    "SETTINGS-REVISIONS-NO-API-KEY",
+    level="MUST",
+    refs=("GHSA-mvv8-v4jj-g47j", "CVE-2026-39943", "api/src/services/items.ts", "/reference/system/revisions"),
+    title="An AI provider's API key the admin sets in the settings (a field kept encrypted) is masked in the revision "
+    "of that update, as it is when the settings are read",
+    needs=(AI_PROVIDER_KEYS,),
+)
+def test_settings_revision_keeps_no_api_key(directus: DirectusClient, loader: Loader) -> None:
+    with an_ai_api_key(directus, loader) as key:
+        revisions = as_admin(
+            directus,
+            loader,
+            "/revisions",
+            fields="id,data,delta",
+            sort="-id",
+            limit="10",  # the latest: other checks may update the settings meanwhile (the login-attempt limit)
+            **{"filter[collection][_eq]": "directus_settings"},
+        )
+    require_status(revisions, 200, why="the admin reading the settings' revisions")
+    require("ai_openai_api_key" in revisions.text, "the update of the key is kept as a revision", revisions)
+    expect(key not in revisions.text, "the API key is not in the revision in clear (masked or left out)", revisions)

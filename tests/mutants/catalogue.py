@@ -820,6 +820,7 @@ class BearerStripped(Described):
             "CONCEALED-AGGREGATE-MASKED",  # turning TOTP on for the tfa_secret cases takes the member's own token
             "CONCEALED-ALIAS-MASKED",
             "CONCEALED-FILTER-NEVER-MATCHES",
+            "CONCEALED-REVISIONS-MASKED",
             "CONCEALED-SEARCH-NEVER-MATCHES",
             "GQL-BAD-TOKEN",
             "GQL-LOGIN",

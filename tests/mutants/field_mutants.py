@@ -76,9 +76,15 @@ def caller_of(request: ProxyRequest) -> str:
 
 
 def filtered_user(request: ProxyRequest) -> str | None:
-    """The user a /users query is narrowed to (`filter[id][_eq]`), or the item of /users/:id."""
+    """The user a /users query is narrowed to (`filter[id][_eq]`), the item of /users/:id, or the user whose
+    revisions a /revisions query asks for (`filter[item][_eq]`)."""
     item = USER_ITEM.match(request.path)
-    return item.group(1) if item else request.param("filter[id][_eq]")
+    return item.group(1) if item else request.param("filter[id][_eq]") or request.param("filter[item][_eq]")
+
+
+def revisions_of(request: ProxyRequest, collection: str) -> bool:
+    """Whether the request reads the revisions of `collection`."""
+    return request.path == "/revisions" and request.param("filter[collection][_eq]") == collection
 
 
 def unmasked(data: Any, reveal: dict[str, str]) -> Any:
@@ -131,6 +137,37 @@ class AliasUnconcealed(Unmasks):
         if not USER_ITEM.match(request.path):
             return {}
         return {k[len("alias[") : -1]: v for k, v in request.query if k.startswith("alias[")}
+
+
+class RevisionsUnconcealed(Unmasks):
+    name = "revisions-unconcealed"
+    behaviour = "Concealed fields"
+    description = "the revisions of a user's update keep the static token and TOTP secret written, in clear"
+    expected = frozenset({"CONCEALED-REVISIONS-MASKED"})
+
+    def unmasks(self, request: ProxyRequest) -> dict[str, str]:
+        return {"token": "token", "tfa_secret": "tfa_secret"} if revisions_of(request, "directus_users") else {}
+
+
+class SettingsRevisionsUnmasked(Described):
+    name = "settings-revisions-unmasked"
+    behaviour = "Concealed fields"
+    description = "the revisions of the settings keep an AI provider's API key written, in clear (as 11.16 did)"
+    expected = frozenset({"SETTINGS-REVISIONS-NO-API-KEY"})
+
+    def __init__(self) -> None:
+        self.keys: dict[str, str] = {}  # settings field → the value last written
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json() if request.method == "PATCH" and request.path == "/settings" else None
+        if isinstance(body, dict) and body.get("ai_openai_api_key"):
+            self.keys["ai_openai_api_key"] = str(body["ai_openai_api_key"])
+        return request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if request.method != "GET" or response.status_code != 200 or not revisions_of(request, "directus_settings"):
+            return response
+        return with_json(response, unmasked(response.json(), dict(self.keys)))
 
 
 class ConcealedFilterMatches(RemembersConcealed):
@@ -296,6 +333,8 @@ class RelationSortAllowed(HiddenSortAllowed):
 FIELD_MUTANTS: list[type[Described]] = [
     AggregateUnconcealed,
     AliasUnconcealed,
+    RevisionsUnconcealed,
+    SettingsRevisionsUnmasked,
     ConcealedFilterMatches,
     SearchSeesConcealed,
     HiddenFieldRead,
