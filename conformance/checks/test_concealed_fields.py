@@ -126,6 +126,25 @@ def test_concealed_field_under_an_alias_is_masked(
 
 
 @check(
+    "CONCEALED-EXPORT-MASKED",
+    level="MUST",
+    refs=("GHSA-m5q3-8wgf-x8xf", "CVE-2023-27481", "api/src/services/import-export.ts", "/reference/query#export"),
+    title="An export of a concealed field (export=json, export=csv) masks it as a read does, also for an admin",
+)
+@pytest.mark.parametrize("field", ALL)
+def test_export_of_a_concealed_field_is_masked(
+    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+) -> None:
+    for format_ in ("json", "csv"):
+        params = {"export": format_, "fields": f"id,{field}", "filter[id][_eq]": concealed.persona.id}
+        response = as_admin(directus, loader, "/users", **params)
+        expect_status(response, (200, 400, 403))
+        if response.status_code == 200:
+            require(concealed.persona.id in response.text, f"the {format_} export holds the user", response)
+        expect_concealed(concealed, field, response, f"in an export as {format_}")
+
+
+@check(
     "CONCEALED-FILTER-NEVER-MATCHES",
     level="MUST",
     refs=("GHSA-m5q3-8wgf-x8xf", "CVE-2023-27481", "api/src/utils/validate-query.ts", CONCEALED_DOCS),

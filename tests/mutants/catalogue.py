@@ -819,6 +819,7 @@ class BearerStripped(Described):
             "BADTOKEN-FORGED-403",
             "CONCEALED-AGGREGATE-MASKED",  # turning TOTP on for the tfa_secret cases takes the member's own token
             "CONCEALED-ALIAS-MASKED",
+            "CONCEALED-EXPORT-MASKED",
             "CONCEALED-FILTER-NEVER-MATCHES",
             "CONCEALED-REVISIONS-MASKED",
             "CONCEALED-SEARCH-NEVER-MATCHES",

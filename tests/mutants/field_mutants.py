@@ -139,6 +139,17 @@ class AliasUnconcealed(Unmasks):
         return {k[len("alias[") : -1]: v for k, v in request.query if k.startswith("alias[")}
 
 
+class ExportUnconcealed(Unmasks):
+    name = "export-unconcealed"
+    behaviour = "Concealed fields"
+    description = "an export as JSON writes the stored values of concealed fields (the export skips the masking)"
+    expected = frozenset({"CONCEALED-EXPORT-MASKED"})
+
+    def unmasks(self, request: ProxyRequest) -> dict[str, str]:
+        exported = request.path == "/users" and request.param("export") == "json"
+        return {field: field for field in ("token", "tfa_secret", "password")} if exported else {}
+
+
 class RevisionsUnconcealed(Unmasks):
     name = "revisions-unconcealed"
     behaviour = "Concealed fields"
@@ -333,6 +344,7 @@ class RelationSortAllowed(HiddenSortAllowed):
 FIELD_MUTANTS: list[type[Described]] = [
     AggregateUnconcealed,
     AliasUnconcealed,
+    ExportUnconcealed,
     RevisionsUnconcealed,
     SettingsRevisionsUnmasked,
     ConcealedFilterMatches,
