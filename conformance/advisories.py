@@ -85,6 +85,7 @@ class Exposure(enum.Enum):
     WAIVED = "affected, waived"  # … and a waiver (a known advisory of this release) accepted that
     NOT_RUN = "in range, not checked here"  # the version is in range; its checks were skipped or not run
     OTHER_DATABASE = "in range, shows on another database"  # its checks passed here; it shows on its proof's database
+    OTHER_SETTINGS = "in range, shows with a setting"  # its checks passed here; it shows with its proof's settings
     UNCHECKED = "in range, no check"  # the version is in range; the suite has no check for it (yet)
 
 
@@ -119,7 +120,8 @@ def verdicts(
 ) -> list[Verdict]:
     """What a target's results say of each advisory: `results` by check instance ({"status", "reason"}), `refs` by
     check ID, `database` the target's (its DB_CLIENT). Advisories whose checks all passed, and those outside the
-    version's ranges, say nothing, unless they show on another database only (MySQL's accent-insensitive emails)."""
+    version's ranges, say nothing, unless they show on another database only (MySQL's accent-insensitive emails) or
+    with a setting the target may not run with (CACHE_ENABLED: what a passed check cannot rule out)."""
     statuses: dict[str, list[tuple[str, str]]] = {}
     for instance, result in results.items():
         statuses.setdefault(instance.split("[", 1)[0], []).append((result["status"], result.get("reason") or ""))
@@ -146,5 +148,8 @@ def verdicts(
         elif advisory.affects(version) and DATABASE_CLIENTS[advisory.database] not in ("sqlite3", database):
             why = f"passed on {database or 'this database'}; needs {advisory.needs or advisory.database}"
             found.append(Verdict(advisory, Exposure.OTHER_DATABASE, checks, why))
+        elif advisory.affects(version) and advisory.settings:
+            why = f"passed with this target's settings; shows with {', '.join(advisory.settings)}"
+            found.append(Verdict(advisory, Exposure.OTHER_SETTINGS, checks, why))
     order = list(Exposure)
     return sorted(found, key=lambda verdict: order.index(verdict.exposure))

@@ -250,3 +250,28 @@ def test_share_cannot_be_reassigned(directus: DirectusClient, cast: Cast, loader
     expect_status(response, (400, 403), why=f"{owner.name} changing their share's {change}")
     after = as_admin(directus, loader, f"/shares/{share}", fields="user_created,item")
     expect(after.json()["data"] == before, f"the share's {change} is unchanged (read as admin)", after)
+
+
+@check(
+    "SHARE-ANSWER-NOT-SERVED-TO-OTHERS",
+    level="MUST",
+    refs=("GHSA-c6w9-5g5j-jh2p", "CVE-2026-61836", "api/src/utils/get-cache-key.ts", "/configuration/cache"),
+    title="What a share's session has just read is not served to an anonymous request for the same URL (403), nor "
+    "to the session of a share of another post: a response cache (CACHE_ENABLED) keys what it keeps by who asks",
+)
+def test_share_answer_is_not_served_to_others(directus: DirectusClient, cast: Cast, admin_share: MakeShare) -> None:
+    post = cast.posts_of(cast.playing("owner"))[0]
+    other = next(p for p in cast.all_posts if p != post)
+    url, query = f"/items/{cast.collection}/{post}", {"fields": "*,id"}  # a query of this check's own: its cache key
+    shared = share_headers(open_share(directus, admin_share(role=share_reader(cast))))
+    read = directus.request("GET", url, headers=shared, params=query)
+    require_status(read, 200, why="the share's session reads the shared post (and a cache, if any, keeps it)")
+    anonymous = directus.request("GET", url, params=query)
+    expect_status(anonymous, 403, "FORBIDDEN", why="an anonymous request for the URL a share's session just read")
+    elsewhere = share_headers(open_share(directus, admin_share(role=share_reader(cast), item=str(other))))
+    expect_status(
+        directus.request("GET", url, headers=elsewhere, params=query),
+        403,
+        "FORBIDDEN",
+        why=f"the session of a share of post {other} asking for the URL the first share's session just read",
+    )

@@ -133,10 +133,51 @@ class ShareWindowDropped(Described):
         return request
 
 
+class ShareAnswerCached(Described):
+    name = "share-answer-cached"
+    behaviour = "Shares"
+    description = (
+        "a response cache keys what it keeps by user only: what a share's session (no user) read is served to "
+        "anonymous requests and other shares' sessions for the same URL (Directus before 12.0 with CACHE_ENABLED)"
+    )
+    expected = frozenset({"SHARE-ANSWER-NOT-SERVED-TO-OTHERS"})
+    # only reads that choose their fields are kept: the suite's anonymous checks choose none, so they never meet a
+    # kept answer whatever order the checks run in
+
+    def __init__(self) -> None:
+        self.kept: dict[str, Any] = {}  # path and query → the body a share's session was answered
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def key(request: ProxyRequest) -> str | None:
+        cacheable = request.method == "GET" and request.param("fields") is not None
+        return f"{request.path}?{sorted(request.query)}" if cacheable else None
+
+    @staticmethod
+    def userless(request: ProxyRequest) -> bool:
+        """No user asks: an anonymous request or a share's session."""
+        credentials = request.header("authorization") or request.header("cookie") or request.param("access_token")
+        return share_of(request) is not None or not credentials
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        key = self.key(request)
+        with self.lock:
+            kept = self.kept.get(key) if key and self.userless(request) else None
+        return respond(200, kept) if kept is not None else request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        key = self.key(request)
+        if key and response.status_code == 200 and share_of(request) is not None:
+            with self.lock:
+                self.kept[key] = response.json()
+        return response
+
+
 SHARE_MUTANTS: list[type[Described]] = [
     ShareReadsTheCollection,
     ShareRoleHonoured,
     SharePasswordIgnored,
     ShareInfoUnmasked,
     ShareWindowDropped,
+    ShareAnswerCached,
 ]

@@ -84,6 +84,19 @@ def test_an_advisory_that_shows_on_another_database_only_is_said_where_its_check
     assert lookalike not in {v.advisory.id for v in verdicts("12.4.0", results(REGISTER_LOOKALIKE="passed"), refs)}
 
 
+def test_an_advisory_that_shows_with_a_setting_only_is_said_where_its_checks_passed() -> None:
+    cache = "GHSA-c6w9-5g5j-jh2p"  # the response cache (CACHE_ENABLED)
+    refs = {"SHARE-ANSWER": (cache,)}
+    uncached = {v.advisory.id: v for v in verdicts("11.17.4", results(SHARE_ANSWER="passed"), refs, "sqlite3")}
+    assert uncached[cache].exposure is Exposure.OTHER_SETTINGS
+    assert (
+        uncached[cache].why == "passed with this target's settings; shows with CACHE_ENABLED=true, CACHE_STORE=memory"
+    )
+    cached = {v.advisory.id: v for v in verdicts("11.17.4", results(SHARE_ANSWER="failed"), refs, "sqlite3")}
+    assert cached[cache].exposure is Exposure.AFFECTED
+    assert cache not in {v.advisory.id for v in verdicts("12.4.0", results(SHARE_ANSWER="passed"), refs)}
+
+
 def test_affected_comes_first() -> None:
     exposures = [v.exposure for v in verdicts("11.17.4", results(UTILS_HASH="failed"), REFS)]
     assert exposures[0] is Exposure.AFFECTED
