@@ -210,7 +210,7 @@ def sdk(request: pytest.FixtureRequest, target: Target) -> Flows:
         installed = ensure_sdk(sdk_version(version))
     except PackageUnavailable as why:
         pytest.skip(f"the JavaScript SDK could not be installed: {why}")
-    return Flows(installed, target.base_url, target.verify)
+    return Flows(installed, target.base_url, target.verify, SharedSeed(run_of(request.config).run_tag).directory)
 
 
 @pytest.fixture

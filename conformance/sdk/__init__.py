@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from filelock import FileLock
 
 from conformance.embedded.install import DEFAULT_VERSION, cache_root
 from conformance.embedded.node import node_binary, node_environment
@@ -49,6 +51,14 @@ class Flow:
     def step(self, name: str) -> Step | None:
         return next((s for s in self.steps if s.name == name), None)
 
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Flow:
+        data = json.loads(text)
+        return cls(data["sdk"], data["mode"], [Step(**step) for step in data["steps"]])
+
     def evidence(self) -> list[str]:
         lines = [f"client:   @directus/sdk {self.sdk}, authentication('{self.mode}') (conformance/sdk/flow.mjs)"]
         lines += [f"step:     {s.name}: {'ok' if s.ok else 'failed'} — {redact_text(s.detail)}" for s in self.steps]
@@ -56,17 +66,29 @@ class Flow:
 
 
 class Flows:
-    """This process's runs of the SDK's flow against one target, one per persona and mode: the checks of a mode read
-    the same run."""
+    """The run's runs of the SDK's flow against one target, one per persona and mode, shared by its processes
+    through files in `shared` (the run's private directory): the first process to need a mode runs it under a file
+    lock, the others, and the checks of that mode, read the same run."""
 
-    def __init__(self, sdk: Path, base_url: str, verify: bool | str) -> None:
-        self.sdk, self.base_url, self.verify = sdk, base_url, verify
+    def __init__(self, sdk: Path, base_url: str, verify: bool | str, shared: Path) -> None:
+        self.sdk, self.base_url, self.verify, self.shared = sdk, base_url, verify, shared
         self._runs: dict[tuple[str, str], Flow] = {}
 
     def of(self, email: str, password: str, mode: str) -> Flow:
         if (email, mode) not in self._runs:
-            self._runs[email, mode] = run_flow(self.sdk, self.base_url, email, password, mode, self.verify)
+            self._runs[email, mode] = self._shared_run(email, password, mode)
         return self._runs[email, mode]
+
+    def _shared_run(self, email: str, password: str, mode: str) -> Flow:
+        self.shared.mkdir(mode=0o700, exist_ok=True)
+        handle = self.shared / f"sdk-{hashlib.sha256(email.encode()).hexdigest()[:12]}-{mode}.json"
+        with FileLock(f"{handle}.lock"):
+            if handle.exists():
+                return Flow.from_json(handle.read_text())
+            flow = run_flow(self.sdk, self.base_url, email, password, mode, self.verify)
+            handle.write_text(flow.to_json())
+            handle.chmod(0o600)
+            return flow
 
 
 def sdk_version(directus_version: str | None) -> str:

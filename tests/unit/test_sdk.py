@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance.redaction import MASK
-from conformance.sdk import FLOW_SCRIPT, Flow, Step, sdk_version
+from conformance.sdk import FLOW_SCRIPT, Flow, Flows, Step, sdk_version
 from conformance.sdk import _script_beside as script_beside
 
 
@@ -34,3 +34,18 @@ def test_a_flows_evidence_names_the_sdk_and_masks_tokens() -> None:
     assert flow.step("read-me") == Step("read-me", False, "eyJhbGciOi.e30.sig") and flow.step("logout") is None
     shown = "\n".join(flow.evidence())
     assert "@directus/sdk 21.3.0, authentication('json')" in shown and "eyJhbGciOi" not in shown and MASK in shown
+
+
+def test_a_mode_s_flow_runs_once_for_the_run_s_processes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[str] = []
+
+    def run_flow(sdk: Path, base_url: str, email: str, password: str, mode: str, verify: bool | str) -> Flow:
+        ran.append(mode)
+        return Flow("21.3.0", mode, [Step("login", True, "logged in")])
+
+    monkeypatch.setattr("conformance.sdk.run_flow", run_flow)
+    shared = tmp_path / "run"
+    first, second = (Flows(tmp_path, "http://x", True, shared) for _ in range(2))  # two processes' fixtures
+    assert first.of("beth@example.com", "pw", "cookie") == second.of("beth@example.com", "pw", "cookie")
+    second.of("beth@example.com", "pw", "json")
+    assert ran == ["cookie", "json"]
