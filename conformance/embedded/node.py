@@ -36,14 +36,22 @@ def node_environment() -> dict[str, str]:
     return env
 
 
-def run_npm(arguments: list[str], cwd: Path | None, timeout_s: float) -> subprocess.CompletedProcess[str]:
-    """npm with the wheel's Node, its output captured (a timeout raises subprocess.TimeoutExpired)."""
+def run_node(
+    arguments: list[str], cwd: Path | None, timeout_s: float, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A Node program (a script and its arguments) on the wheel's Node, its output captured; `env` defaults to
+    `node_environment()` (a timeout raises subprocess.TimeoutExpired)."""
     return subprocess.run(
-        [*npm_command(), *arguments],
+        [str(node_binary()), *arguments],
         cwd=cwd,
-        env=node_environment(),
+        env=env or node_environment(),
         capture_output=True,
         text=True,
         timeout=timeout_s,
         check=False,
     )
+
+
+def run_npm(arguments: list[str], cwd: Path | None, timeout_s: float) -> subprocess.CompletedProcess[str]:
+    """npm with the wheel's Node, its output captured (a timeout raises subprocess.TimeoutExpired)."""
+    return run_node([*npm_command()[1:], *arguments], cwd, timeout_s)

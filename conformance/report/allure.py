@@ -22,7 +22,7 @@ from typing import Any
 
 from conformance.embedded.install import cache_root
 from conformance.embedded.lockfiles import failure_reason
-from conformance.embedded.node import node_binary, node_environment
+from conformance.embedded.node import run_node
 from conformance.embedded.packages import PackageUnavailable, ensure_package
 from conformance.errors import ConformanceError
 from conformance.outcome import Status
@@ -138,15 +138,8 @@ def build_report(results: Path, output: Path, *, name: str, history: Path | None
     with tempfile.TemporaryDirectory(prefix="allure-") as scratch:
         (Path(scratch) / "allurerc.json").write_text(json.dumps(config))
         try:
-            done = subprocess.run(
-                [str(node_binary()), str(allure / "node_modules" / "allure" / "cli.js"), "generate", str(results)],
-                cwd=scratch,
-                env=node_environment(),
-                capture_output=True,
-                text=True,
-                timeout=BUILD_TIMEOUT_S,
-                check=False,
-            )
+            cli = allure / "node_modules" / "allure" / "cli.js"
+            done = run_node([str(cli), "generate", str(results)], Path(scratch), BUILD_TIMEOUT_S)
         except subprocess.TimeoutExpired as timeout:
             raise AllureFailed(
                 f"Allure {ALLURE_VERSION} took over {BUILD_TIMEOUT_S} s to build the report"

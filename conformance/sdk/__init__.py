@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from filelock import FileLock
 
 from conformance.embedded.install import DEFAULT_VERSION, cache_root
-from conformance.embedded.node import node_binary, node_environment
+from conformance.embedded.node import node_environment, run_node
 from conformance.embedded.packages import PackageUnavailable, ensure_package, npm, write_whole
 from conformance.redaction import redact_text
 
@@ -125,14 +124,7 @@ def run_flow(sdk: Path, base_url: str, email: str, password: str, mode: str, ver
         env["NODE_EXTRA_CA_CERTS"] = verify
     elif not verify:
         env["NODE_TLS_REJECT_UNAUTHORIZED"] = "0"
-    done = subprocess.run(
-        [str(node_binary()), str(_script_beside(sdk)), base_url, mode],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=FLOW_TIMEOUT_S,
-        check=False,
-    )
+    done = run_node([str(_script_beside(sdk)), base_url, mode], None, FLOW_TIMEOUT_S, env)
     flow = Flow(sdk.name, mode)
     for line in done.stdout.splitlines():
         if line.startswith("{"):
