@@ -843,6 +843,7 @@ class BearerStripped(Described):
             "SDK-LOGIN",  # [json, cookie]: the SDK's readMe sends the access token as a Bearer
             "SDK-LOGOUT",
             "SDK-REFRESH",
+            "SHARE-ANSWER-NOT-SERVED-TO-OTHERS",
             "SHARE-NO-MORE-THAN-THE-SHARER",
             "SHARE-READS-ITS-ITEM-ONLY",  # a share's session is a Bearer JWT
             "SOCKET-SUBSCRIBE-OWN-ONLY",
