@@ -37,7 +37,7 @@ from conformance.preflight import PREFLIGHT_TIMEOUT_S, check_reachable
 from conformance.redaction import register_secret
 from conformance.registry import load_all_checks
 from conformance.report import matrix
-from conformance.report.allure import ALLURE_STATUSES, AllureFailed, build_report
+from conformance.report.allure import AllureFailed, build_report, totals
 from conformance.report.files import write_reports
 from conformance.run import OwnAccount, Run
 from conformance.seeding import Loader
@@ -312,12 +312,10 @@ class AllureRequest:
             )
         except AllureFailed as why:
             return _stop(str(why), AllureFailed.exit_code)
-        stats = summary["stats"]
-        counts = ", ".join(f"{n} {status}" for status, n in stats.items() if status in ALLURE_STATUSES)
-        resolved = ", ".join(f"{n} {resolution}" for resolution, n in stats.get("resolutions", {}).items())
         took = time.monotonic() - started
-        counts += f"; resolved: {resolved}" if resolved else ""
-        console.print(f"Allure report in {reports}/allure-report/index.html ({took:.1f} s): {counts}", soft_wrap=True)
+        console.print(
+            f"Allure report in {reports}/allure-report/index.html ({took:.1f} s): {totals(summary)}", soft_wrap=True
+        )
         return EXIT_OK
 
 

@@ -189,6 +189,13 @@ def test_search_does_not_match_a_concealed_field(
     expect(user.id not in users_matched(response), f"a search for a part of the {field} finds nobody", response)
 
 
+def revisions_of(directus: DirectusClient, loader: Loader, collection: str, **params: str) -> httpx.Response:
+    """The data and delta of the revisions of `collection` that `params` select, as the admin reads them."""
+    return as_admin(
+        directus, loader, "/revisions", fields="id,data,delta", **{"filter[collection][_eq]": collection}, **params
+    )
+
+
 @check(
     "CONCEALED-REVISIONS-MASKED",
     level="MUST",
@@ -200,13 +207,8 @@ def test_search_does_not_match_a_concealed_field(
 def test_revisions_keep_a_concealed_field_masked(
     directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
 ) -> None:
-    revisions = as_admin(
-        directus,
-        loader,
-        "/revisions",
-        fields="id,data,delta",
-        limit="-1",
-        **{"filter[collection][_eq]": "directus_users", "filter[item][_eq]": concealed.persona.id},
+    revisions = revisions_of(
+        directus, loader, "directus_users", limit="-1", **{"filter[item][_eq]": concealed.persona.id}
     )
     require_status(revisions, 200, why="the admin reading the revisions of the user")
     require(bool(revisions.json()["data"]), "the user's updates are kept as revisions", revisions)
@@ -240,15 +242,8 @@ def an_ai_api_key(directus: DirectusClient, loader: Loader) -> Iterator[str]:
 )
 def test_settings_revision_keeps_no_api_key(directus: DirectusClient, loader: Loader) -> None:
     with an_ai_api_key(directus, loader) as key:
-        revisions = as_admin(
-            directus,
-            loader,
-            "/revisions",
-            fields="id,data,delta",
-            sort="-id",
-            limit="10",  # the latest: other checks may update the settings meanwhile (the login-attempt limit)
-            **{"filter[collection][_eq]": "directus_settings"},
-        )
+        # the latest ten: other checks may update the settings meanwhile (the login-attempt limit)
+        revisions = revisions_of(directus, loader, "directus_settings", sort="-id", limit="10")
     require_status(revisions, 200, why="the admin reading the settings' revisions")
     require("ai_openai_api_key" in revisions.text, "the update of the key is kept as a revision", revisions)
     expect(key not in revisions.text, "the API key is not in the revision in clear (masked or left out)", revisions)

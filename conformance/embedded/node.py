@@ -21,8 +21,12 @@ def node_binary() -> Path:
     return wheel_dir() / "bin" / "node"
 
 
+def npm_cli() -> Path:
+    return wheel_dir() / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+
+
 def npm_command() -> list[str]:
-    return [str(node_binary()), str(wheel_dir() / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js")]
+    return [str(node_binary()), str(npm_cli())]
 
 
 def node_environment() -> dict[str, str]:
@@ -54,4 +58,4 @@ def run_node(
 
 def run_npm(arguments: list[str], cwd: Path | None, timeout_s: float) -> subprocess.CompletedProcess[str]:
     """npm with the wheel's Node, its output captured (a timeout raises subprocess.TimeoutExpired)."""
-    return run_node([*npm_command()[1:], *arguments], cwd, timeout_s)
+    return run_node([str(npm_cli()), *arguments], cwd, timeout_s)

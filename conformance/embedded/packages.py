@@ -6,7 +6,6 @@ xdist workers, and runs at once, may ask for it together), and marked complete o
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from filelock import FileLock
 from conformance.embedded.lockfiles import failure_reason
 from conformance.embedded.node import run_npm
 
-__all__ = ["PackageUnavailable", "ensure_package", "npm", "write_whole"]
+__all__ = ["PackageUnavailable", "ensure_package", "npm"]
 
 NPM_TIMEOUT_S = 120
 
@@ -46,10 +45,3 @@ def ensure_package(name: str, version: str, directory: Path) -> Path:
             npm(["install", "--no-audit", "--no-fund", "--ignore-scripts", f"{name}@{version}"], directory)
             (directory / ".complete").write_text(version)
     return directory
-
-
-def write_whole(path: Path, content: bytes) -> None:
-    """Write a file that processes running at once may read: under another name first, then renamed into place."""
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    partial.write_bytes(content)
-    partial.replace(path)

@@ -30,7 +30,6 @@ from conformance.redaction import redact_text
 from conformance.report.results import CheckResult, one_line
 
 __all__ = [
-    "ALLURE_STATUSES",
     "ALLURE_VERSION",
     "CATEGORIES",
     "INSTANCE_LABEL",
@@ -39,6 +38,7 @@ __all__ = [
     "Shown",
     "build_report",
     "finish_results",
+    "totals",
 ]
 
 ALLURE_VERSION = "3.18.0"
@@ -64,8 +64,6 @@ SHOWN: dict[Status, Shown] = {
     Status.WAIVED: Shown("failed", "WAIVED", "known"),
     Status.SKIPPED: Shown("skipped"),
 }
-
-ALLURE_STATUSES = ("passed", "failed", "broken", "skipped", "unknown")
 
 CATEGORIES: list[dict[str, Any]] = [
     {"name": name, "matchedStatuses": [SHOWN[status].status], "messageRegex": rf"^{SHOWN[status].mark}: [\s\S]*"}
@@ -148,3 +146,12 @@ def build_report(results: Path, output: Path, *, name: str, history: Path | None
     if done.returncode != 0 or not summary.is_file():
         raise AllureFailed(f"Allure {ALLURE_VERSION} could not build the report: {failure_reason(done.stderr)}")
     return dict(json.loads(summary.read_text()))
+
+
+def totals(summary: Mapping[str, Any]) -> str:
+    """A report's summary in one line: its counts by Allure's status, and the failures it counts as resolved."""
+    shown = {s.status for s in SHOWN.values()}
+    stats = summary["stats"]
+    line = ", ".join(f"{n} {status}" for status, n in stats.items() if status in shown)
+    resolved = ", ".join(f"{n} {resolution}" for resolution, n in stats.get("resolutions", {}).items())
+    return line + (f"; resolved: {resolved}" if resolved else "")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from filelock import FileLock
 
 from conformance.embedded.install import DEFAULT_VERSION, cache_root
 from conformance.embedded.node import node_environment, run_node
-from conformance.embedded.packages import PackageUnavailable, ensure_package, npm, write_whole
+from conformance.embedded.packages import PackageUnavailable, ensure_package, npm
 from conformance.redaction import redact_text
 
 __all__ = ["Flow", "Flows", "Step", "ensure_sdk", "run_flow", "sdk_version"]
@@ -107,7 +108,7 @@ def sdk_version(directus_version: str | None) -> str:
             )
         version = named
     known_file.parent.mkdir(parents=True, exist_ok=True)
-    write_whole(known_file, json.dumps({**known, release: version}, indent=1).encode())
+    _write_whole(known_file, json.dumps({**known, release: version}, indent=1).encode())
     return version
 
 
@@ -141,5 +142,12 @@ def _script_beside(sdk: Path) -> Path:
     content = FLOW_SCRIPT.read_bytes()
     script = sdk / f"flow-{hashlib.sha256(content).hexdigest()[:12]}.mjs"
     if not script.exists():
-        write_whole(script, content)
+        _write_whole(script, content)
     return script
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write a file that processes running at once may read: under another name first, then renamed into place."""
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(content)
+    partial.replace(path)
