@@ -91,11 +91,16 @@ class AccessModel(ABC):
         than a member may (the hidden field)."""
         grant = self._unprivileged(self.names.share_reader)
         self._permissions({self.GRANT: grant}, [{"collection": collection, "action": "read"}])
-        return self._role_holding(grant, self.names.share_reader)
+        return self.role_holding(grant, self.names.share_reader)
 
     @abstractmethod
-    def _role_holding(self, grant: str, name: str) -> str:
+    def role_holding(self, grant: str, name: str) -> str:
         """The role called `name` that holds `grant` (the grant itself where roles hold permissions)."""
+        ...
+
+    @abstractmethod
+    def delete_role_holding(self, role: str) -> None:
+        """Delete a check's role made by `role_holding` (before its grant; nothing where the role is the grant)."""
         ...
 
     @abstractmethod
@@ -226,8 +231,12 @@ class PolicyAccess(AccessModel):
     def _unprivileged(self, name: str, *, app_access: bool = False) -> str:
         return self._policy(name, admin_access=False, app_access=app_access)
 
-    def _role_holding(self, grant: str, name: str) -> str:
+    def role_holding(self, grant: str, name: str) -> str:
         return self._role(name, grant)
+
+    def delete_role_holding(self, role: str) -> None:
+        self._delete_access(role=role)
+        self.admin.call("DELETE", f"/roles/{role}", action="delete a check's role")
 
     def clean(self) -> list[str]:
         removed = []
@@ -287,8 +296,11 @@ class RoleAccess(AccessModel):
     def _unprivileged(self, name: str, *, app_access: bool = False) -> str:
         return self._role(name, admin_access=False, app_access=app_access)
 
-    def _role_holding(self, grant: str, name: str) -> str:
+    def role_holding(self, grant: str, name: str) -> str:
         return grant
+
+    def delete_role_holding(self, role: str) -> None:
+        """The role is the grant: `delete_grant` deletes it."""
 
     def clean(self) -> list[str]:
         removed = []

@@ -53,6 +53,9 @@ IP_RANGES = Feature("ip_ranges", "10.9.0", "IP ranges and CIDR blocks in ip_acce
 PUBLIC_REGISTRATION = Feature("public_registration", "10.11.0", "public registration (POST /users/register)")
 OWNER_REGISTRATION = Feature("owner_registration", "11.13.0", "the project-owner registration (POST /settings/owner)")
 AI_PROVIDER_KEYS = Feature("ai_provider_keys", "11.15.0", "AI provider API keys in the settings (ai_openai_api_key)")
+ROLE_AND_POLICY_VARIABLES = Feature(
+    "role_and_policy_variables", "11.0.0", "the dynamic variables $CURRENT_ROLES and $CURRENT_POLICIES"
+)
 FEATURES: dict[str, Feature] = {
     feature.name: feature
     for feature in (
@@ -66,6 +69,7 @@ FEATURES: dict[str, Feature] = {
         IP_RANGES,
         OWNER_REGISTRATION,
         AI_PROVIDER_KEYS,
+        ROLE_AND_POLICY_VARIABLES,
     )
 }
 

@@ -8,6 +8,7 @@ checks share. The generative engines (`conformance.openapi`, `conformance.mutati
 modules by the checks that drive them.
 """
 
+from conformance.access import TFA_RULE
 from conformance.cast import Cast, Members, Persona
 from conformance.checks.steps import (
     COOKIE_MODES,
@@ -19,6 +20,7 @@ from conformance.checks.steps import (
     as_admin,
     claims_of,
     credentials,
+    enable_totp,
     expect_user,
     forge,
     list_posts,
@@ -33,6 +35,7 @@ from conformance.checks.steps import (
     set_static_token,
     turn_on_tfa,
     user_holding,
+    user_in_a_role_holding,
     whoami,
 )
 from conformance.client import (
@@ -63,6 +66,7 @@ from conformance.versions import (
     OWNER_REGISTRATION,
     POLICIES,
     PUBLIC_REGISTRATION,
+    ROLE_AND_POLICY_VARIABLES,
     SESSION_GRACE_PERIOD,
     SESSION_MODE,
     SESSIONS_CLEARED_ON_USER_CHANGE,
@@ -80,10 +84,12 @@ __all__ = [
     "POLICIES",
     "PUBLIC_REGISTRATION",
     "REFRESH_TOKEN_MODES",
+    "ROLE_AND_POLICY_VARIABLES",
     "SESSIONS_CLEARED_ON_USER_CHANGE",
     "SESSION_GRACE_PERIOD",
     "SESSION_MODE",
     "SINGLE_TOKEN_TRANSPORT",
+    "TFA_RULE",
     "Cast",
     "CredentialKind",
     "DirectusClient",
@@ -106,6 +112,7 @@ __all__ = [
     "claims_of",
     "cookie_header",
     "credentials",
+    "enable_totp",
     "error_code",
     "examples",
     "expect",
@@ -134,5 +141,6 @@ __all__ = [
     "set_static_token",
     "turn_on_tfa",
     "user_holding",
+    "user_in_a_role_holding",
     "whoami",
 ]

@@ -123,14 +123,14 @@ def an_admin(cast: Cast) -> Persona:
 
 
 @contextlib.contextmanager
-def post_by(loader: Loader, cast: Cast, author: Persona) -> Iterator[int]:
-    """A post by `author`, made by the admin for the check's duration (and deleted after, unless a faulty server
-    let a member delete it already): a post no seeded list holds."""
+def post_by(loader: Loader, cast: Cast, author: Persona, title: str | None = None) -> Iterator[int]:
+    """A post by `author` (titled `title`, or as a draft of theirs), made by the admin for the check's duration (and
+    deleted after, unless a faulty server let a member delete it already): a post no seeded list holds."""
     post = loader.admin.call(
         "POST",
         f"/items/{cast.collection}",
         action=f"create a post by {author.name}",
-        json={"title": f"{author.name}'s draft {cast.run_tag}", "author": author.id},
+        json={"title": title or f"{author.name}'s draft {cast.run_tag}", "author": author.id},
     )
     try:
         yield int(post["id"])
@@ -152,6 +152,22 @@ def user_holding(loader: Loader, *grants: str) -> Iterator[Persona]:
         loader.delete_user(user.id)
         for grant in grants:
             loader.access.delete_grant(grant)
+
+
+@contextlib.contextmanager
+def user_in_a_role_holding(loader: Loader, grant: str, name: str) -> Iterator[tuple[Persona, str]]:
+    """A throwaway user whose role, called `name`, holds `grant` alone (on 10.x the grant is that role); gives the
+    user and the role. The user, the role, then the grant are deleted after."""
+    role = loader.access.role_holding(grant, name)
+    try:
+        user = loader.create_throwaway(role)
+        try:
+            yield user, role
+        finally:
+            loader.delete_user(user.id)
+    finally:
+        loader.access.delete_role_holding(role)
+        loader.access.delete_grant(grant)
 
 
 def new_title(cast: Cast) -> str:
@@ -205,6 +221,12 @@ def turn_on_tfa(directus: DirectusClient, cast: Cast, loader: Loader, user: Pers
     "TFA self-service" grant (update of its own tfa_secret only: a policy on 11+, a role on 10.x; a custom rule,
     hence Need.CUSTOM_RULES for whoever calls this)."""
     loader.give_grant(user.id, received(cast.tfa_grant, "the seed's TFA self-service grant"))
+    return enable_totp(directus, user)
+
+
+def enable_totp(directus: DirectusClient, user: Persona) -> DirectusTOTP:
+    """`user`, who may store their own TOTP secret, turns TOTP on: generates a secret with their password, enables
+    it with a code."""
     access = access_token(directus, user)
     generated = directus.request(
         "POST", "/users/me/tfa/generate", headers=bearer(access), json={"password": user.password}

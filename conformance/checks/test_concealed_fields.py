@@ -1,6 +1,11 @@
 """Concealed fields: a user's static token, TOTP secret and password hash never come back in clear, to anyone (the
-admin included), whatever the query asks: not aggregated, not as an alias, not from the revisions of an update, and no
-filter or search tests them; nor does an AI provider's API key the settings keep encrypted."""
+admin included, and the user themselves), whatever the query asks: not aggregated, not as an alias, not exported,
+not from the revisions of an update, and no filter or search tests them; nor does an AI provider's API key the
+settings keep encrypted.
+
+"The user themselves" is an app user, who may read their own password and TOTP secret fields (Directus's minimal app
+permissions; not their static token): an API-only member may read none of their own fields.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,14 @@ import contextlib
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
 
 from conformance.checks.api import (
     AI_PROVIDER_KEYS,
+    TFA_RULE,
     Cast,
     DirectusClient,
     Loader,
@@ -22,6 +29,7 @@ from conformance.checks.api import (
     as_admin,
     bearer,
     check,
+    enable_totp,
     expect,
     expect_status,
     needs,
@@ -30,25 +38,55 @@ from conformance.checks.api import (
     require_status,
     set_static_token,
     turn_on_tfa,
+    user_holding,
 )
 
 BEHAVIOUR = "Concealed fields"
 PAYLOAD = "api/src/services/payload.ts"  # where `conceal` masks a value on its way out
 CONCEALED_DOCS = "/reference/system/users"
 HASH_PREFIX = "$argon2"  # how every password hash Directus stores begins
-ALL = ["token", "password", pytest.param("tfa_secret", marks=needs(Need.CUSTOM_RULES))]
-"""The concealed fields of directus_users, to parametrize over (a TOTP secret needs the TFA self-service grant)."""
-KNOWN = ["token", pytest.param("tfa_secret", marks=needs(Need.CUSTOM_RULES))]
+ADMIN, OWN = "admin", "own"
+"""Who reads: the admin, or the user their own fields."""
+
+
+def readings(*fields: str, own: bool = False) -> list[Any]:
+    """(field, reader) parameters: each of `fields` read by the admin and, with `own`, by the user themselves those
+    an app user may read of their own (not the static token). A TOTP secret needs the TFA self-service grant."""
+    return [
+        pytest.param(
+            field,
+            reader,
+            id=field if reader == ADMIN else f"{field}-{OWN}",
+            marks=needs(Need.CUSTOM_RULES) if field == "tfa_secret" else (),
+        )
+        for field in fields
+        for reader in ((ADMIN, OWN) if own else (ADMIN,))
+        if reader == ADMIN or field != "token"
+    ]
+
+
+ALL = ("token", "password", "tfa_secret")
+"""The concealed fields of directus_users."""
+KNOWN = ("token", "tfa_secret")
 """Those whose clear value the check knows (a password's hash it never sees)."""
 
 
 @dataclass(frozen=True)
 class ConcealedUser:
-    """A throwaway member with a static token the admin set (lower-case hex: `search` lower-cases what it looks
-    for), and, when the check is about `tfa_secret`, TOTP turned on."""
+    """A throwaway user with a static token the admin set (lower-case hex: `search` lower-cases what it looks for),
+    and, when the check is about `tfa_secret`, TOTP turned on; and the headers of whoever reads their fields."""
 
     persona: Persona
     clear: dict[str, str]  # field → what it holds in clear
+    reader: str  # ADMIN or OWN
+    headers: dict[str, str]  # the reader's credentials
+
+    def read(self, directus: DirectusClient, path: str, **params: str) -> httpx.Response:
+        return directus.request("GET", path, headers=self.headers, params=params)
+
+    @property
+    def by(self) -> str:
+        return "by the admin" if self.reader == ADMIN else "by the user themselves"
 
     def leaked(self, field: str, response: httpx.Response) -> bool:
         """The answer holds the field's value in clear (for a password, any password hash)."""
@@ -63,21 +101,45 @@ class ConcealedUser:
 
 
 @pytest.fixture
+def reader() -> str:
+    """Who reads the concealed fields, unless a check parametrizes it: the admin."""
+    return ADMIN
+
+
+@contextlib.contextmanager
+def user_to_read(cast: Cast, loader: Loader, throwaway: Callable[[], Persona], reader: str) -> Iterator[Persona]:
+    """For the admin to read, a throwaway member; for the user themselves, a throwaway app user who may also store
+    their own TOTP secret (one grant: a 10.x user has one role)."""
+    if reader == ADMIN:
+        yield throwaway()
+        return
+    grant = loader.access.grant(f"own-{cast.run_tag}-{secrets.token_hex(3)}", [TFA_RULE], app_access=True)
+    with user_holding(loader, grant) as user:
+        yield user
+
+
+@pytest.fixture
 def concealed(
-    directus: DirectusClient, cast: Cast, loader: Loader, throwaway: Callable[[], Persona], field: str
-) -> ConcealedUser:
-    user = throwaway()
-    token = f"dc-static-{secrets.token_hex(16)}"
-    register_secret(token)
-    set_static_token(loader, user, token)
-    clear = {"token": token}
-    if field == "tfa_secret":
-        clear["tfa_secret"] = turn_on_tfa(directus, cast, loader, user).secret
-    return ConcealedUser(user, clear)
+    directus: DirectusClient,
+    cast: Cast,
+    loader: Loader,
+    throwaway: Callable[[], Persona],
+    field: str,
+    reader: str,
+) -> Iterator[ConcealedUser]:
+    with user_to_read(cast, loader, throwaway, reader) as user:
+        token = f"dc-static-{secrets.token_hex(16)}"
+        register_secret(token)
+        set_static_token(loader, user, token)
+        clear = {"token": token}
+        if field == "tfa_secret":
+            totp = turn_on_tfa(directus, cast, loader, user) if reader == ADMIN else enable_totp(directus, user)
+            clear["tfa_secret"] = totp.secret
+        yield ConcealedUser(user, clear, reader, bearer(loader.admin.token() if reader == ADMIN else token))
 
 
 def expect_concealed(user: ConcealedUser, field: str, response: httpx.Response, how: str) -> None:
-    expect(not user.leaked(field, response), f"{field} stays concealed {how}", response)
+    expect(not user.leaked(field, response), f"{field} stays concealed {how}, read {user.by}", response)
 
 
 def users_matched(response: httpx.Response) -> list[str]:
@@ -89,15 +151,15 @@ def users_matched(response: httpx.Response) -> list[str]:
     "CONCEALED-AGGREGATE-MASKED",
     level="MUST",
     refs=("GHSA-38hg-ww64-rrwc", "CVE-2026-35442", PAYLOAD, CONCEALED_DOCS),
-    title="An aggregate of a concealed field (min, max, grouped by user) is masked or refused, also for an admin",
+    title="An aggregate of a concealed field (min, max, grouped by user) is masked or refused, to the admin and to "
+    "the user themselves",
 )
-@pytest.mark.parametrize("field", ALL)
+@pytest.mark.parametrize(("field", "reader"), readings(*ALL, own=True))
 def test_aggregate_of_a_concealed_field_is_masked(
-    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+    directus: DirectusClient, concealed: ConcealedUser, field: str
 ) -> None:
-    response = as_admin(
+    response = concealed.read(
         directus,
-        loader,
         "/users",
         **{f"aggregate[{f}]": field for f in ("min", "max")},
         **{"groupBy[]": "id", "filter[id][_eq]": concealed.persona.id},
@@ -110,18 +172,19 @@ def test_aggregate_of_a_concealed_field_is_masked(
     "CONCEALED-ALIAS-MASKED",
     level="MUST",
     refs=("GHSA-p8v3-m643-4xqx", "CVE-2024-34708", PAYLOAD, "/reference/query#alias"),
-    title="A concealed field read under an alias (REST `alias[x]=…`, a GraphQL alias) is masked like the field",
+    title="A concealed field read under an alias (REST `alias[x]=…`, a GraphQL alias) is masked like the field, to the "
+    "admin and to the user themselves",
 )
-@pytest.mark.parametrize("field", ALL)
+@pytest.mark.parametrize(("field", "reader"), readings(*ALL, own=True))
 def test_concealed_field_under_an_alias_is_masked(
-    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+    directus: DirectusClient, concealed: ConcealedUser, field: str
 ) -> None:
     user = concealed.persona
-    rest = as_admin(directus, loader, f"/users/{user.id}", **{"alias[hidden]": field, "fields": "id,hidden"})
+    rest = concealed.read(directus, f"/users/{user.id}", **{"alias[hidden]": field, "fields": "id,hidden"})
     expect_status(rest, (200, 400, 403))
     expect_concealed(concealed, field, rest, "read as alias[hidden]")
     query = f'query {{ users_by_id(id: "{user.id}") {{ id hidden: {field} }} }}'
-    graphql = directus.request("POST", "/graphql/system", headers=bearer(loader.admin.token()), json={"query": query})
+    graphql = directus.request("POST", "/graphql/system", headers=concealed.headers, json={"query": query})
     expect_concealed(concealed, field, graphql, "read as the GraphQL alias `hidden`")
 
 
@@ -129,15 +192,14 @@ def test_concealed_field_under_an_alias_is_masked(
     "CONCEALED-EXPORT-MASKED",
     level="MUST",
     refs=("GHSA-m5q3-8wgf-x8xf", "CVE-2023-27481", "api/src/services/import-export.ts", "/reference/query#export"),
-    title="An export of a concealed field (export=json, export=csv) masks it as a read does, also for an admin",
+    title="An export of a concealed field (export=json, export=csv) masks it as a read does, to the admin and to the "
+    "user themselves",
 )
-@pytest.mark.parametrize("field", ALL)
-def test_export_of_a_concealed_field_is_masked(
-    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
-) -> None:
+@pytest.mark.parametrize(("field", "reader"), readings(*ALL, own=True))
+def test_export_of_a_concealed_field_is_masked(directus: DirectusClient, concealed: ConcealedUser, field: str) -> None:
     for format_ in ("json", "csv"):
         params = {"export": format_, "fields": f"id,{field}", "filter[id][_eq]": concealed.persona.id}
-        response = as_admin(directus, loader, "/users", **params)
+        response = concealed.read(directus, "/users", **params)
         expect_status(response, (200, 400, 403))
         if response.status_code == 200:
             require(concealed.persona.id in response.text, f"the {format_} export holds the user", response)
@@ -149,22 +211,22 @@ def test_export_of_a_concealed_field_is_masked(
     level="MUST",
     refs=("GHSA-m5q3-8wgf-x8xf", "CVE-2023-27481", "api/src/utils/validate-query.ts", CONCEALED_DOCS),
     title="A filter that tests a concealed field's value (_eq, _starts_with, _contains) is refused (400) or matches "
-    "nobody: it cannot tell a guess from the value",
+    "nobody: it cannot tell a guess from the value, for the admin or the user themselves",
 )
-@pytest.mark.parametrize("field", ALL)
+@pytest.mark.parametrize(("field", "reader"), readings(*ALL, own=True))
 def test_filter_on_a_concealed_field_matches_nobody(
-    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+    directus: DirectusClient, concealed: ConcealedUser, field: str
 ) -> None:
     user = concealed.persona
     value = concealed.clear.get(field, HASH_PREFIX)
     guesses = {"_eq": value, "_starts_with": value[:12], "_contains": concealed.guess(field)}
     for operator, guess in guesses.items():
         filter_ = {f"filter[{field}][{operator}]": guess, "filter[id][_eq]": user.id}
-        response = as_admin(directus, loader, "/users", fields="id", **filter_)
+        response = concealed.read(directus, "/users", fields="id", **filter_)
         expect_status(response, (200, 400))
         expect(
             user.id not in users_matched(response),
-            f"filter[{field}][{operator}] with a part of the value matches nobody",
+            f"filter[{field}][{operator}] with a part of the value matches nobody, asked {concealed.by}",
             response,
         )
 
@@ -174,19 +236,23 @@ def test_filter_on_a_concealed_field_matches_nobody(
     level="MUST",
     refs=("GHSA-8jpw-gpr4-8cmh", "CVE-2025-64748", "api/src/database/run-ast/lib/apply-query/search.ts"),
     title="`search` does not look into concealed fields: eight characters of a user's static token or TOTP secret "
-    "find nobody (while a part of their email finds them)",
+    "find nobody (while a part of their email finds them), searched by the admin or the user themselves",
 )
-@pytest.mark.parametrize("field", KNOWN)
+@pytest.mark.parametrize(("field", "reader"), readings(*KNOWN, own=True))
 def test_search_does_not_match_a_concealed_field(
-    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+    directus: DirectusClient, concealed: ConcealedUser, field: str
 ) -> None:
     user = concealed.persona
-    by_email = as_admin(directus, loader, "/users", search=user.email.split("@")[0], fields="id")
+    by_email = concealed.read(directus, "/users", search=user.email.split("@")[0], fields="id")
     expect_status(by_email, 200, why="a search by a part of the user's email (a readable field)")
     expect(user.id in users_matched(by_email), "a search by a part of the email finds the user", by_email)
-    response = as_admin(directus, loader, "/users", search=concealed.guess(field), fields="id")
+    response = concealed.read(directus, "/users", search=concealed.guess(field), fields="id")
     expect_status(response, 200)
-    expect(user.id not in users_matched(response), f"a search for a part of the {field} finds nobody", response)
+    expect(
+        user.id not in users_matched(response),
+        f"a search {concealed.by} for a part of the {field} finds nobody",
+        response,
+    )
 
 
 def revisions_of(directus: DirectusClient, loader: Loader, collection: str, **params: str) -> httpx.Response:
@@ -203,7 +269,7 @@ def revisions_of(directus: DirectusClient, loader: Loader, collection: str, **pa
     title="The revisions of a user's update keep a concealed field masked: the static token the admin set and the "
     "TOTP secret the user turned on are not in their data or delta",
 )
-@pytest.mark.parametrize("field", KNOWN)
+@pytest.mark.parametrize(("field", "reader"), readings(*KNOWN))
 def test_revisions_keep_a_concealed_field_masked(
     directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
 ) -> None:

@@ -1,9 +1,9 @@
 """Policies and rules: what several policies grant together is, item by item, what each of them grants there, never
-the union of their fields on every item they reach; and a rule that a value be `_in` a list the caller has nothing in
-grants nothing, for reads and for a create's validation alike.
+the union of their fields on every item they reach; a rule that a value be `_in` a list the caller has nothing in
+grants nothing, for reads and for a create's validation alike; and a rule's dynamic variables are the caller's own.
 
-The user is a throwaway with no role: the grants a check attaches are all the user has. The posts it writes are
-drafts by the cast's admin, made for the check, or found by their title and deleted after.
+The user is a throwaway whose grants are all it has (attached to it, or held by a role of the check's own). The
+posts it writes or reads are posts by the cast's admin, made for the check, or found by their title and deleted after.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 
 from conformance.checks.api import (
     POLICIES,
+    ROLE_AND_POLICY_VARIABLES,
     Cast,
     DirectusClient,
     Loader,
@@ -29,11 +30,13 @@ from conformance.checks.api import (
     expect,
     expect_status,
     list_posts,
+    needs,
     new_title,
     post_by,
     posts_titled,
     received,
     user_holding,
+    user_in_a_role_holding,
 )
 
 BEHAVIOUR = "Policies and rules"
@@ -148,3 +151,56 @@ def test_empty_in_reads_nothing(directus: DirectusClient, cast: Cast, loader: Lo
         expect_status(response, 200, why="a list of the posts")
         rows = response.json()["data"]
         expect(rows == [], f"no post ({user.name} has {tags} for tags; read {len(rows)})", response)
+
+
+VARIABLES_DOCS = "/reference/filter-rules#dynamic-variables"
+VARIABLES_SOURCE = "api/src/permissions/utils/fetch-dynamic-variable-data.ts"
+OPERATOR = {"$CURRENT_ROLE": "_eq", "$CURRENT_ROLES": "_in", "$CURRENT_POLICIES": "_in"}
+"""How a rule compares a post's title with each variable: a role's id, or a list of ids."""
+VARIABLES_SINCE_11 = [pytest.param(v, marks=needs(ROLE_AND_POLICY_VARIABLES)) for v in OPERATOR if v.endswith("S")]
+
+
+def values_of(cast: Cast, loader: Loader, variable: str, role: str, grant: str) -> tuple[str, str]:
+    """What `variable` holds for the check's user (its role, or the policy it holds), and for the cast's members."""
+    if variable != "$CURRENT_POLICIES":
+        return role, cast.member_role_id
+    members = loader.admin.get("/policies", limit=1, fields="id", **{"filter[name][_eq]": cast.member_policy})
+    return grant, str(received(members, "the members' policy")[0]["id"])
+
+
+@check(
+    "RULES-VARIABLES-RESOLVE-TO-CALLER",
+    level="MUST",
+    needs=(Need.CUSTOM_RULES,),
+    refs=(VARIABLES_DOCS, VARIABLES_SOURCE, *REFS),
+    title="A read rule on a dynamic variable ($CURRENT_ROLE, $CURRENT_ROLES, $CURRENT_POLICIES) compares with the "
+    "caller's own: the caller reads the post titled with its role (or policy) id, not the one titled with the "
+    "members'",
+)
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "$CURRENT_ROLE",
+        *(pytest.param(v, marks=needs(ROLE_AND_POLICY_VARIABLES)) for v in ("$CURRENT_ROLES", "$CURRENT_POLICIES")),
+    ],
+)
+def test_rule_variables_resolve_to_the_caller(
+    directus: DirectusClient, cast: Cast, loader: Loader, variable: str
+) -> None:
+    rule = {"title": {OPERATOR[variable]: variable}}
+    read = {"collection": cast.collection, "action": "read", "fields": ["id", "title"], "permissions": rule}
+    name = f"variables-{cast.run_tag}-{secrets.token_hex(3)}"
+    grant = loader.access.grant(name, [read])
+    with user_in_a_role_holding(loader, grant, name) as (user, role):
+        own, members = values_of(cast, loader, variable, role, grant)
+        admin = an_admin(cast)
+        with post_by(loader, cast, admin, title=own) as mine, post_by(loader, cast, admin, title=members) as theirs:
+            response = list_posts(directus, cast, bearer(user.static_token), fields="id")
+            expect_status(response, 200, why="a list of the posts")
+            read_ids = {row["id"] for row in response.json()["data"]}
+            expect(
+                read_ids == {mine},
+                f"{variable} is {user.name}'s own: post {mine} alone is read (not post {theirs}, titled with the "
+                f"members' id; read {sorted(read_ids)})",
+                response,
+            )

@@ -25,6 +25,7 @@ from tests.mutants.proxy import Described
 __all__ = ["WRITE_MUTANTS"]
 
 PRESET = re.compile(r"^/presets/\d+$")
+ROLE_VARIABLES = ("$CURRENT_ROLE", "$CURRENT_POLICIES")  # the first is in $CURRENT_ROLES too
 
 
 def members_post(request: ProxyRequest, method: str, path: Any) -> dict[str, Any] | None:
@@ -180,6 +181,21 @@ class EmptyInReadMatchesAll(Described):
         return as_admin(request, upstream) if in_a_rule(read) else request
 
 
+class RoleVariablesMatchAll(Described):
+    name = "role-variables-match-all"
+    behaviour = "Policies and rules"
+    description = "a rule comparing with $CURRENT_ROLE, $CURRENT_ROLES or $CURRENT_POLICIES matches every item (the "
+    "variable is not resolved and its rule is dropped as the permission is stored)"
+    expected = frozenset({"RULES-VARIABLES-RESOLVE-TO-CALLER"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        body = request.json() if request.method == "POST" and request.path == "/permissions" else None
+        rule = json.dumps(body.get("permissions")) if isinstance(body, dict) else ""
+        if isinstance(body, dict) and any(variable in rule for variable in ROLE_VARIABLES):
+            request.set_json({**body, "permissions": {}})
+        return request
+
+
 WRITE_MUTANTS: list[type[Described]] = [
     PresetDropped,
     CreateValidationSkipped,
@@ -188,4 +204,5 @@ WRITE_MUTANTS: list[type[Described]] = [
     PoliciesGrantTheUnion,
     EmptyInValidationAccepts,
     EmptyInReadMatchesAll,
+    RoleVariablesMatchAll,
 ]
