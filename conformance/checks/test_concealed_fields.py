@@ -255,6 +255,61 @@ def test_search_does_not_match_a_concealed_field(
     )
 
 
+@check(
+    "CONCEALED-NESTED-MASKED",
+    level="MUST",
+    refs=("GHSA-p8v3-m643-4xqx", PAYLOAD, "/reference/query#deep", CONCEALED_DOCS),
+    title="A concealed field read through a relation (a role's users: nested, under a `deep` alias, nested in "
+    "GraphQL) is masked like the field",
+)
+@pytest.mark.parametrize(("field", "reader"), readings(*ALL))
+def test_concealed_field_read_through_a_relation_is_masked(
+    directus: DirectusClient, loader: Loader, concealed: ConcealedUser, field: str
+) -> None:
+    user = concealed.persona.id
+    role = as_admin(directus, loader, f"/users/{user}", fields="role").json()["data"]["role"]
+    params = {"fields": f"id,users.id,users.{field},users.hidden", "deep[users][_filter][id][_eq]": user}
+    rest = concealed.read(directus, f"/roles/{role}", **params, **{"deep[users][_alias][hidden]": field})
+    expect_status(rest, 200, why="the admin reading the role of the user, with its users")
+    require(user in rest.text, "the role's users hold the user", rest)
+    expect_concealed(concealed, field, rest, f"read as users.{field} of their role, and under a deep alias")
+    users = f'users(filter: {{id: {{_eq: "{user}"}}}}) {{ id {field} hidden: {field} }}'
+    query = f'query {{ roles_by_id(id: "{role}") {{ {users} }} }}'
+    graphql = directus.request("POST", "/graphql/system", headers=concealed.headers, json={"query": query})
+    expect_concealed(concealed, field, graphql, "read as the users of their role in GraphQL, and under an alias")
+
+
+@check(
+    "CONCEALED-SORT-NO-ORACLE",
+    level="SHOULD",
+    refs=("api/src/database/run-ast/lib/apply-query/sort.ts", "/reference/query#sort", CONCEALED_DOCS),
+    title="Sorting by a concealed field does not order users by its stored value: of two users whose static tokens "
+    "begin 0… and f…, sort=token and sort=-token do not put them in the order of their tokens (refused, or any "
+    "order that does not follow the values)",
+)
+def test_sort_by_a_concealed_field_is_no_oracle(
+    directus: DirectusClient, loader: Loader, throwaway: Callable[[], Persona]
+) -> None:
+    low, high = throwaway(), throwaway()
+    for user, first in ((low, "0"), (high, "f")):
+        token = f"dc-static-{first}{secrets.token_hex(16)}"
+        register_secret(token)
+        set_static_token(loader, user, token)
+    among = {"filter[id][_in]": f"{low.id},{high.id}", "fields": "id"}
+    orders: dict[str, list[str]] = {}
+    for sort in ("token", "-token"):
+        response = as_admin(directus, loader, "/users", sort=sort, **among)
+        expect_status(response, (200, 400, 403))
+        orders[sort] = users_matched(response)
+    by_value = orders["token"] == [low.id, high.id] and orders["-token"] == [high.id, low.id]
+    expect(
+        not by_value,
+        "sort=token and sort=-token do not order the two users by their tokens (read: the 0… token's user first, "
+        "then last)",
+        response,
+    )
+
+
 def revisions_of(directus: DirectusClient, loader: Loader, collection: str, **params: str) -> httpx.Response:
     """The data and delta of the revisions of `collection` that `params` select, as the admin reads them."""
     return as_admin(

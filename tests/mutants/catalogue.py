@@ -1448,6 +1448,7 @@ STOCK_FINDINGS: dict[str, str] = {
     "SHARE-MISSING-PASSWORD-4XX": "a protected share opened without a password is a 500 (argon2 verifies nothing)",
     "SHARE-MAX-USES": "the uses are compared before they are counted: max_uses 1 opens twice",
     "RULES-EMPTY-LIST-IN-ACCEPTS-NOTHING": "a validation `_in` an empty list is Joi's valid() of nothing: no rule",
+    "CONCEALED-SORT-NO-ORACLE": "a sort by a concealed field sorts by the stored value (only output is masked)",
 }
 """SHOULD checks that already fail (as findings) on a stock Directus: the no-mutation run is their negative
 control, so no mutant is needed to show they can fail."""

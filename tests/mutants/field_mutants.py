@@ -27,6 +27,10 @@ from tests.mutants.proxy import Described, respond
 __all__ = ["FIELD_MUTANTS"]
 
 USER_ITEM = re.compile(r"^/users/([0-9a-f-]{36})$")
+ROLE_ITEM = re.compile(r"^/roles/([0-9a-f-]{36})$")
+CONCEALED = ("token", "tfa_secret", "password")
+DEEP_ALIAS = re.compile(r"^deep\[users\]\[_alias\]\[(\w+)\]$")
+GRAPHQL_ALIAS = re.compile(r"(\w+): (token|tfa_secret|password)\b")
 MASK = "**********"
 CONCEALED_FILTER = re.compile(r"^filter\[(token|tfa_secret|password)\]\[(_eq|_starts_with|_contains)\]$")
 STRING_TESTS: dict[str, Callable[[str, str], bool]] = {
@@ -158,6 +162,36 @@ class RevisionsUnconcealed(Unmasks):
 
     def unmasks(self, request: ProxyRequest) -> dict[str, str]:
         return {"token": "token", "tfa_secret": "tfa_secret"} if revisions_of(request, "directus_users") else {}
+
+
+class NestedUnconcealed(RemembersConcealed):
+    name = "nested-unconcealed"
+    behaviour = "Concealed fields"
+    description = "a concealed field read through a relation (a role's users: nested, a deep alias, GraphQL) comes "
+    "back in clear (masking looks at the top level only)"
+    expected = frozenset({"CONCEALED-NESTED-MASKED"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        body = request.json() if request.path == "/graphql/system" else None
+        query = str(body.get("query")) if isinstance(body, dict) else ""
+        if response.status_code != 200 or not (ROLE_ITEM.match(request.path) or "roles_by_id" in query):
+            return response
+        fields = {field: field for field in CONCEALED}
+        aliases = {
+            k[len("deep[users][_alias][") : -1]: v for k, v in request.query if k.startswith("deep[users][_alias]")
+        }
+        aliases.update(GRAPHQL_ALIAS.findall(query))
+        return with_json(response, self._reveal(response.json(), {**fields, **aliases}))
+
+    def _reveal(self, data: Any, keys: dict[str, str]) -> Any:
+        """`data` with the masked values of each user row whose values the mutant knows in clear revealed."""
+        if isinstance(data, list):
+            return [self._reveal(item, keys) for item in data]
+        if not isinstance(data, dict):
+            return data
+        user = str(data.get("id"))
+        reveal = {key: value for key, field in keys.items() if (value := self.value(user, field))}
+        return {k: reveal[k] if v == MASK and k in reveal else self._reveal(v, keys) for k, v in data.items()}
 
 
 class SettingsRevisionsUnmasked(Described):
@@ -346,6 +380,7 @@ FIELD_MUTANTS: list[type[Described]] = [
     AliasUnconcealed,
     ExportUnconcealed,
     RevisionsUnconcealed,
+    NestedUnconcealed,
     SettingsRevisionsUnmasked,
     ConcealedFilterMatches,
     SearchSeesConcealed,
