@@ -28,6 +28,7 @@ __all__ = [
     "NO_OWN_ADDRESS",
     "NO_OWN_WRITES",
     "NO_PERSONA",
+    "NO_RESUMABLE_UPLOADS",
     "NO_SAME_SITE_PAGE",
     "NO_SIGNING_SECRET",
     "NO_SOCKET",
@@ -73,6 +74,10 @@ NO_OPEN_REGISTRATION = (
 NO_VERIFIED_REGISTRATION = (
     "the target's public registration is {state} (GET /server/info; settings public_registration, "
     "public_registration_verify_email): a check of registration verified by email"
+)
+NO_RESUMABLE_UPLOADS = (
+    "the target's resumable (TUS) uploads are {state} (GET /server/info: uploads.tus; TUS_ENABLED, from Directus "
+    "10.13): a check of resumable uploads"
 )
 NO_OWN_ADDRESS = (
     "the target is not on loopback, so the check has no client address of its own: spending the target's per-address "
@@ -159,6 +164,8 @@ def why_not(
     socket_problem = _socket_problem(needs, facts)
     if socket_problem:
         return socket_problem
+    if Need.RESUMABLE_UPLOADS in needs and not facts().resumable_uploads:
+        return NO_RESUMABLE_UPLOADS.format(state={None: "unknown", False: "off"}[facts().resumable_uploads])
     if run.readonly:
         return None  # the version is unknown without the admin's facts: every feature is taken as present
     features = [need for need in needs if isinstance(need, Feature)]

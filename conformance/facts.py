@@ -87,6 +87,7 @@ class TargetFacts:
     licence: str | None = None  # 12.x: its tier and whether it entitles filter rules; "none" before 12
     sso_providers: dict[str, str] = field(default_factory=dict)  # GET /auth: name → driver (oauth2, openid, saml…)
     registration: str | None = None  # REGISTRATION_*, from GET /server/info (anyone); None: not said (before 10.11)
+    resumable_uploads: bool | None = None  # TUS_ENABLED, from GET /server/info (authenticated); None: unknown
 
     @property
     def redirecting_provider(self) -> str | None:
@@ -107,6 +108,7 @@ class TargetFacts:
             "SSO providers: "
             + (", ".join(f"{name} ({driver})" for name, driver in self.sso_providers.items()) or "none"),
             f"public registration: {self.registration or 'unknown (GET /server/info does not say)'}",
+            f"resumable (TUS) uploads: {known[self.resumable_uploads]}",
         ]
 
     def _doors(self) -> tuple[tuple[str, SocketDoor | None], ...]:
@@ -136,6 +138,7 @@ class TargetFacts:
             "licence": self.licence or "unknown",
             "sso_providers": ",".join(f"{name}:{driver}" for name, driver in self.sso_providers.items()) or "none",
             "registration": self.registration or "unknown",
+            "resumable_uploads": str(self.resumable_uploads).lower(),
         }
 
 
@@ -160,7 +163,7 @@ def learn(
     if password_login and member is not None:
         cookies, access_ttl, refresh_ttl = _learn_cookies(client, member)
     cookies = given or cookies
-    websockets = database = licence = socket_rest = socket_graphql = None
+    websockets = database = licence = socket_rest = socket_graphql = resumable_uploads = None
     reader = admin_token or (_access_token(client, member) if password_login and member is not None else None)
     if reader:  # GET /server/info tells an authenticated caller, anyone, which realtime doors are open
         info = json_body(client.request("GET", "/server/info", headers=bearer(reader))).get("data") or {}
@@ -170,6 +173,9 @@ def learn(
             SocketDoor.from_info(doors.get("rest")),
             SocketDoor.from_info(doors.get("graphql")),
         )
+        # listed only when TUS_ENABLED (10.13, the release that brought TUS: its chunk size; 11+: also tus: true)
+        uploads = info.get("uploads")
+        resumable_uploads = isinstance(uploads, dict) and uploads.get("tus", True) is True
     if admin_token:
         health = json_body(client.request("GET", "/server/health", headers=bearer(admin_token))).get("checks") or {}
         database = next((key.split(":", 1)[0] for key in health if key.endswith(":responseTime")), None)
@@ -189,6 +195,7 @@ def learn(
         licence,
         providers,
         registration_of(project),
+        resumable_uploads,
     )
 
 

@@ -48,6 +48,7 @@ class Need(enum.Enum):
     SAME_SITE_PAGE = (
         "a page of the target's site at another origin (the harness serves one on loopback: a target on loopback)"
     )
+    RESUMABLE_UPLOADS = "resumable (TUS) uploads (TUS_ENABLED; GET /server/info lists uploads.tus)"
     EMBEDDED = "a throwaway embedded target (the probe has effects beyond the target, or breaks it)"
 
 

@@ -170,6 +170,41 @@ def user_in_a_role_holding(loader: Loader, grant: str, name: str) -> Iterator[tu
         loader.access.delete_grant(grant)
 
 
+@contextlib.contextmanager
+def admin_file(loader: Loader, content: bytes) -> Iterator[str]:
+    """A text file the admin uploads (and deletes after): its id."""
+    name, title = f"conformance-{loader.tag}.txt", run_label(loader.tag)
+    uploaded = loader.admin.call(
+        "POST", "/files", action="upload a file", data={"title": title}, files={"file": (name, content, "text/plain")}
+    )
+    try:
+        yield str(uploaded["id"])
+    finally:
+        loader.admin.call("DELETE", f"/files/{uploaded['id']}", action="delete the uploaded file")
+
+
+def expect_file_kept(
+    directus: DirectusClient,
+    loader: Loader,
+    file: str,
+    contents: tuple[bytes, bytes],
+    response: httpx.Response,
+    after: str,
+) -> None:
+    """The admin's `file` still holds its original bytes, not the caller's (`contents`: the two), as the admin
+    downloads it afresh `after` the caller's request (`response`, the evidence)."""
+    original, marker = contents
+    stored = directus.request(
+        "GET", f"/assets/{file}", headers=bearer(loader.admin.token()), params={"download": secrets.token_hex(4)}
+    )
+    seen = "the caller's bytes" if stored.content == marker else f"HTTP {stored.status_code}, other bytes"
+    expect(
+        stored.status_code == 200 and stored.content == original,
+        f"the admin's file still holds its original bytes {after} (read: {seen})",
+        response,
+    )
+
+
 def new_title(cast: Cast) -> str:
     """A title no post has yet, with the run's label (what a check's create is found by)."""
     return f"{run_label(cast.run_tag)} {secrets.token_hex(4)}"

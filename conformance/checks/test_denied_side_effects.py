@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
@@ -16,11 +14,12 @@ from conformance.checks.api import (
     DirectusClient,
     Loader,
     Need,
+    admin_file,
     bearer,
     check,
     expect,
+    expect_file_kept,
     expect_status,
-    run_label,
 )
 from conformance.checks.flows import manual_flow
 
@@ -57,19 +56,6 @@ def test_refused_flow_delete_keeps_operations(
         )
 
 
-@contextmanager
-def admin_file(loader: Loader, content: bytes) -> Iterator[str]:
-    """A text file the admin uploads (and deletes after): its id."""
-    name, title = f"conformance-{loader.tag}.txt", run_label(loader.tag)
-    uploaded = loader.admin.call(
-        "POST", "/files", action="upload a file", data={"title": title}, files={"file": (name, content, "text/plain")}
-    )
-    try:
-        yield str(uploaded["id"])
-    finally:
-        loader.admin.call("DELETE", f"/files/{uploaded['id']}", action="delete the uploaded file")
-
-
 @check(
     "DENIED-FILE-UPLOAD-CHANGES-NOTHING",
     level="MUST",
@@ -91,15 +77,7 @@ def test_refused_file_upload_keeps_bytes(directus: DirectusClient, cast: Cast, l
             files={"file": (disk, marker, "text/plain")},
         )
         expect_status(response, (401, 403), why=f"a multipart upload over the admin's file ({caller})")
-        stored = directus.request(
-            "GET", f"/assets/{file}", headers=bearer(loader.admin.token()), params={"download": secrets.token_hex(4)}
-        )
-        seen = "the caller's bytes" if stored.content == marker else f"HTTP {stored.status_code}, other bytes"
-        expect(
-            stored.status_code == 200 and stored.content == original,
-            f"the admin's file still holds its original bytes (read after the refusal: {seen})",
-            response,
-        )
+        expect_file_kept(directus, loader, file, (original, marker), response, after="after the refusal")
 
 
 @check(

@@ -56,6 +56,10 @@ REALTIME = {
 }
 """Directus's WebSockets, off by default, on for the embedded target so that the realtime checks have doors."""
 
+RESUMABLE_UPLOADS = {"TUS_ENABLED": "true"}
+"""Directus's resumable (TUS) uploads, off by default, on for the embedded target so that the upload checks have
+their door (Directus 10.13 and later; earlier releases ignore the setting)."""
+
 REGISTRATION_LIMIT = {"RATE_LIMITER_REGISTRATION_POINTS": "100"}
 """Directus allows 5 registrations a minute per address by default; a run registers up to five users, and the mutant
 proofs start a run every half minute against one server."""
@@ -180,6 +184,7 @@ class EmbeddedSettings:
                 # socket that has not authenticated (or re-authenticated after its token expired) is closed after
                 # 3 s instead of 10, which bounds the expiry checks' wait
                 **REALTIME,
+                **RESUMABLE_UPLOADS,
                 **FAKE_SSO_PROVIDER,
                 **REGISTRATION_LIMIT,
                 # every mail (password reset, invitation, registration) goes to the run's sink on loopback

@@ -196,6 +196,28 @@ class RoleVariablesMatchAll(Described):
         return request
 
 
+class TusIdUnchecked(Described):
+    name = "tus-id-unchecked"
+    behaviour = "Resumable uploads"
+    description = "a resumable upload naming a file as its `id` replaces that file, whoever uploads it (no item-level "
+    "check: GHSA-qqmv's shape, before 11.16.1)"
+    expected = frozenset({"TUS-ID-OVERWRITES-NOTHING"})
+
+    def __init__(self) -> None:
+        self.uploads: set[str] = set()  # the uploads the mutant created as the admin
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        named = any(pair.split(" ")[0] == "id" for pair in (request.header("upload-metadata") or "").split(","))
+        if request.method == "POST" and request.path == "/files/tus" and named:
+            created = upstream.send(as_admin(request, upstream))
+            if "location" in created.headers:
+                self.uploads.add(created.headers["location"].rstrip("/").rsplit("/", 1)[-1])
+            return created
+        if request.method == "PATCH" and request.path.rsplit("/", 1)[-1] in self.uploads:
+            return as_admin(request, upstream)
+        return request
+
+
 WRITE_MUTANTS: list[type[Described]] = [
     PresetDropped,
     CreateValidationSkipped,
@@ -205,4 +227,5 @@ WRITE_MUTANTS: list[type[Described]] = [
     EmptyInValidationAccepts,
     EmptyInReadMatchesAll,
     RoleVariablesMatchAll,
+    TusIdUnchecked,
 ]

@@ -16,6 +16,7 @@ from conformance.applicability import (
     NO_OWN_ADDRESS,
     NO_OWN_WRITES,
     NO_PERSONA,
+    NO_RESUMABLE_UPLOADS,
     NO_SAME_SITE_PAGE,
     NO_SIGNING_SECRET,
     NO_SSO_REDIRECT,
@@ -195,3 +196,14 @@ def test_a_realtime_check_needs_the_door_it_uses_and_its_mode() -> None:
     assert why_not([Need.SOCKET_HANDSHAKE], ["directus"], FULL, never, doors("handshake")) is None
     assert "GraphQL WebSocket" in str(why_not([Need.GRAPHQL_SOCKET], ["directus"], FULL, never, doors("handshake")))
     assert why_not([Need.GRAPHQL_SOCKET], ["directus"], FULL, never, doors(None, "handshake")) is None
+
+
+def test_an_upload_check_needs_resumable_uploads_on() -> None:
+    def uploads(state: bool | None) -> Callable[[], TargetFacts]:
+        return lambda: TargetFacts(password_login=True, cookies=CookieNames(), resumable_uploads=state)
+
+    for state, said in ((None, "unknown"), (False, "off")):
+        assert why_not([Need.RESUMABLE_UPLOADS], [], FULL, never, uploads(state)) == NO_RESUMABLE_UPLOADS.format(
+            state=said
+        )
+    assert why_not([Need.RESUMABLE_UPLOADS], [], FULL, never, uploads(True)) is None

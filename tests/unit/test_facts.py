@@ -33,6 +33,7 @@ FACTS = TargetFacts(
     licence="Core (active), custom permission rules: off",
     sso_providers={"corp": "openid", "okta": "saml"},
     registration=REGISTRATION_VERIFIED,
+    resumable_uploads=True,
 )
 
 
@@ -50,11 +51,13 @@ def test_facts_are_printed_one_line_each_and_reported() -> None:
         "licence: Core (active), custom permission rules: off",
         "SSO providers: corp (openid), okta (saml)",
         "public registration: open, verified by email",
+        "resumable (TUS) uploads: yes",
     ]
     assert FACTS.properties()["session_cookie"] == "acme_session"
     assert FACTS.properties()["sso_providers"] == "corp:openid,okta:saml"
     assert FACTS.properties()["websocket_rest"] == "/websocket (strict)"
     assert FACTS.properties()["websocket_graphql"] == "none"
+    assert FACTS.properties()["resumable_uploads"] == "true"
     assert FACTS.redirecting_provider == "corp"
 
 
