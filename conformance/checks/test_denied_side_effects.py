@@ -3,8 +3,10 @@ the state shows (the status code alone is the same on the vulnerable releases)."
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -14,6 +16,7 @@ from conformance.checks.api import (
     DirectusClient,
     Loader,
     Need,
+    Persona,
     admin_file,
     bearer,
     check,
@@ -52,6 +55,45 @@ def test_refused_flow_delete_keeps_operations(
             first["resolve"] == flow.second,
             f"the flow's first operation still resolves to its second (admin read after the refusal: resolve = "
             f"{first['resolve']!r})",
+            response,
+        )
+
+
+@contextlib.contextmanager
+def notification_from(loader: Loader, sender: Persona) -> Iterator[int]:
+    """A notification the admin files as sent by `sender` to `sender` (whose mail notifications are turned off
+    first: nothing is mailed), deleted after: its id."""
+    loader.admin.call(
+        "PATCH", f"/users/{sender.id}", action="turn off mail notifications", json={"email_notifications": False}
+    )
+    payload = {"recipient": sender.id, "sender": sender.id, "subject": f"conformance {loader.tag}"}
+    notification = loader.admin.call("POST", "/notifications", action="file a notification", json=payload)
+    try:
+        yield int(notification["id"])
+    finally:
+        loader.admin.call("DELETE", f"/notifications/{notification['id']}", action="delete the notification")
+
+
+@check(
+    "DENIED-USER-DELETE-CHANGES-NOTHING",
+    level="MUST",
+    refs=("GHSA-p623-wgx3-wxp8", "api/src/services/users.ts", "v5.0.0-8.2.1"),
+    title="A refused delete of a user (403) leaves what they authored as it was: a notification they sent keeps its "
+    "sender",
+)
+@pytest.mark.parametrize("caller", CALLERS)
+def test_refused_user_delete_keeps_authorship(
+    directus: DirectusClient, cast: Cast, loader: Loader, throwaway: Callable[[], Persona], caller: str
+) -> None:
+    user = throwaway()
+    with notification_from(loader, user) as notification:
+        response = directus.request("DELETE", f"/users/{user.id}", headers=headers_of(caller, cast))
+        expect_status(response, (401, 403), why=f"a delete of a user ({caller})")
+        sender = loader.admin.get(f"/notifications/{notification}", fields="sender")["sender"]
+        expect(
+            sender == user.id,
+            f"the notification {user.name} sent still names them as its sender (admin read after the refusal: "
+            f"sender = {sender!r})",
             response,
         )
 
