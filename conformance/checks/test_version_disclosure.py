@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
-from conformance.checks.api import DirectusClient, check, expect, json_body
+from conformance.checks.api import Cast, DirectusClient, check, expect, json_body, received
 
 BEHAVIOUR = "Version disclosure"
 RELEASE_NUMBER = re.compile(r"\d+\.\d+\.\d+")
+APP = "/admin/"
+APP_SCRIPT = re.compile(r'(?:src|href)="([^"]+\.js)"')
+"""The scripts the app's page loads, and those it preloads."""
 
 
 @check(
@@ -37,3 +41,22 @@ def test_anonymous_server_info_names_no_version(directus: DirectusClient) -> Non
     data = json_body(response).get("data") or {}
     version = data.get("version") or (data.get("directus") or {}).get("version")  # 10.2+, and before
     expect(version is None, f"no version in the public server info (it names {version!r})", response)
+
+
+@check(
+    "VERSION-NOT-IN-APP-BUNDLE",
+    level="SHOULD",
+    refs=("GHSA-5mhg-wv8w-p59j", "CVE-2024-27296", "app/src/main.ts", "v5.0.0-13.4.6"),
+    title="The app's scripts, which anybody may download (GET /admin/ and the scripts it loads), do not carry the "
+    "exact Directus release",
+)
+def test_app_scripts_name_no_release(directus: DirectusClient, cast: Cast) -> None:
+    version = received(cast.facts.version, "the target's release, as the admin reads it")
+    release = re.compile(rf"[\"'`]{re.escape(version)}[\"'`]")  # a string of its own, not a part of an SVG path
+    page = directus.request("GET", APP, follow_redirects=True)
+    scripts = APP_SCRIPT.findall(page.text) if page.status_code == 200 else []  # no app served: nothing to read
+    for script in scripts:
+        response = directus.request("GET", urljoin(APP, script))
+        named = release.search(response.text)
+        around = response.text[max(0, named.start() - 40) : named.end() + 40] if named else ""
+        expect(not named, f"the app's script {script} does not name release {version} (it does: …{around}…)", response)

@@ -1296,6 +1296,21 @@ class OpenapiVersionExposed(Described):
         return respond(200, document)
 
 
+class AppScriptNamesRelease(Described):
+    name = "app-script-names-release"
+    behaviour = "Version disclosure"
+    description = "the app's scripts carry the release as a string (as its navigation did before Directus 10.8.3)"
+    expected = frozenset({"VERSION-NOT-IN-APP-BUNDLE"})
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        if not (request.path.startswith("/admin/assets/") and request.path.endswith(".js")):
+            return response
+        version = upstream.admin("GET", "/server/info").json()["data"]["version"]
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-length", "etag")]
+        script = response.content + f';const release="{version}";'.encode()
+        return httpx.Response(response.status_code, content=script, headers=headers)
+
+
 class ServerInfoCachedFromAdmin(Described):
     name = "server-info-cached-from-admin"
     behaviour = "Version disclosure"
@@ -1424,6 +1439,7 @@ MUTANTS += [
     FileWrittenBeforeAuth,
     FlowTriggerAsService,
     OpenapiVersionExposed,
+    AppScriptNamesRelease,
     ServerInfoCachedFromAdmin,
     WebhookErrorWithContext,
     ForwardedAuthorization,
