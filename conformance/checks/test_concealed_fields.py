@@ -151,21 +151,22 @@ def users_matched(response: httpx.Response) -> list[str]:
     "CONCEALED-AGGREGATE-MASKED",
     level="MUST",
     refs=("GHSA-38hg-ww64-rrwc", "CVE-2026-35442", PAYLOAD, CONCEALED_DOCS),
-    title="An aggregate of a concealed field (min, max, grouped by user) is masked or refused, to the admin and to "
-    "the user themselves",
+    title="An aggregate of a concealed field (min, max, grouped by user), and a grouping by it, is masked or refused, "
+    "to the admin and to the user themselves",
 )
 @pytest.mark.parametrize(("field", "reader"), readings(*ALL, own=True))
 def test_aggregate_of_a_concealed_field_is_masked(
     directus: DirectusClient, concealed: ConcealedUser, field: str
 ) -> None:
-    response = concealed.read(
-        directus,
-        "/users",
-        **{f"aggregate[{f}]": field for f in ("min", "max")},
-        **{"groupBy[]": "id", "filter[id][_eq]": concealed.persona.id},
-    )
-    expect_status(response, (200, 400, 403))
-    expect_concealed(concealed, field, response, "in min/max grouped by id")
+    user = {"filter[id][_eq]": concealed.persona.id}
+    shapes = {
+        "in min/max grouped by id": {"aggregate[min]": field, "aggregate[max]": field, "groupBy[]": "id"},
+        f"as the group of groupBy[]={field}": {"groupBy[]": field, "aggregate[count]": "id"},
+    }
+    for how, query in shapes.items():
+        response = concealed.read(directus, "/users", **query, **user)
+        expect_status(response, (200, 400, 403))
+        expect_concealed(concealed, field, response, how)
 
 
 @check(

@@ -122,13 +122,14 @@ class Unmasks(RemembersConcealed):
 class AggregateUnconcealed(Unmasks):
     name = "aggregate-unconcealed"
     behaviour = "Concealed fields"
-    description = "min/max of a concealed field, grouped, return the stored value (masking skips aggregates)"
+    description = "min/max of a concealed field, grouped, and a grouping by it return the stored value (masking "
+    "skips aggregates)"
     expected = frozenset({"CONCEALED-AGGREGATE-MASKED"})
 
     def unmasks(self, request: ProxyRequest) -> dict[str, str]:
         if request.path != "/users":
             return {}
-        return {v: v for k, v in request.query if k.startswith("aggregate[")}
+        return {v: v for k, v in request.query if k.startswith("aggregate[") or k == "groupBy[]"}
 
 
 class AliasUnconcealed(Unmasks):
