@@ -100,20 +100,17 @@ class ConcealedUser:
         return value[len(value) // 2 - 4 :][:8].lower()
 
 
-@pytest.fixture
-def reader() -> str:
-    """Who reads the concealed fields, unless a check parametrizes it: the admin."""
-    return ADMIN
-
-
 @contextlib.contextmanager
-def user_to_read(cast: Cast, loader: Loader, throwaway: Callable[[], Persona], reader: str) -> Iterator[Persona]:
-    """For the admin to read, a throwaway member; for the user themselves, a throwaway app user who may also store
-    their own TOTP secret (one grant: a 10.x user has one role)."""
+def user_to_read(
+    cast: Cast, loader: Loader, throwaway: Callable[[], Persona], field: str, reader: str
+) -> Iterator[Persona]:
+    """For the admin to read, a throwaway member; for the user themselves, a throwaway app user, who for a TOTP
+    secret may also store their own (one grant: a 10.x user has one role)."""
     if reader == ADMIN:
         yield throwaway()
         return
-    grant = loader.access.grant(f"own-{cast.run_tag}-{secrets.token_hex(3)}", [TFA_RULE], app_access=True)
+    rules = [TFA_RULE] if field == "tfa_secret" else []
+    grant = loader.access.grant(f"own-{cast.run_tag}-{secrets.token_hex(3)}", rules, app_access=True)
     with user_holding(loader, grant) as user:
         yield user
 
@@ -127,7 +124,8 @@ def concealed(
     field: str,
     reader: str,
 ) -> Iterator[ConcealedUser]:
-    with user_to_read(cast, loader, throwaway, reader) as user:
+    """The user whose concealed fields a check asks about, as `reader` (parametrized with the field: `readings`)."""
+    with user_to_read(cast, loader, throwaway, field, reader) as user:
         token = f"dc-static-{secrets.token_hex(16)}"
         register_secret(token)
         set_static_token(loader, user, token)
