@@ -755,8 +755,14 @@ class StaticTokensDropped(Described):
             "POLICIES-GRANT-PER-ITEM",
             "RULES-EMPTY-IN-ACCEPTS-NOTHING",
             "RULES-EMPTY-IN-READS-NOTHING",
+            "RULES-VARIABLES-RESOLVE-TO-CALLER",
             "WRITE-PRESET-STAYS-THE-USERS",
             "USERSTATE-SUSPENDED-LOGIN-401",
+            # the user asking about their own concealed fields, and the uploader, use their static tokens too
+            "CONCEALED-FILTER-NEVER-MATCHES",
+            "CONCEALED-SEARCH-NEVER-MATCHES",
+            "TUS-ID-OVERWRITES-NOTHING",
+            "TUS-REPLACE-ID-OVERWRITES-NOTHING",
         }
     )
 
@@ -821,6 +827,7 @@ class BearerStripped(Described):
             "CONCEALED-ALIAS-MASKED",
             "CONCEALED-EXPORT-MASKED",
             "CONCEALED-FILTER-NEVER-MATCHES",
+            "CONCEALED-NESTED-MASKED",
             "CONCEALED-REVISIONS-MASKED",
             "CONCEALED-SEARCH-NEVER-MATCHES",
             "GQL-BAD-TOKEN",
@@ -855,6 +862,9 @@ class BearerStripped(Described):
             "POLICIES-GRANT-PER-ITEM",
             "RULES-EMPTY-IN-ACCEPTS-NOTHING",
             "RULES-EMPTY-IN-READS-NOTHING",
+            "RULES-VARIABLES-RESOLVE-TO-CALLER",
+            "TUS-ID-OVERWRITES-NOTHING",  # the uploader's own upload, the control, is refused
+            "TUS-REPLACE-ID-OVERWRITES-NOTHING",
             "WRITE-PRESET-STAYS-THE-USERS",
             "WRITE-CREATE-AS-ANOTHER-REFUSED",
             "WRITE-NEW-POST-IS-THE-CALLERS",
