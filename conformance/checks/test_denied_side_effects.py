@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -23,6 +23,7 @@ from conformance.checks.api import (
     expect,
     expect_file_kept,
     expect_status,
+    user_holding,
 )
 from conformance.checks.flows import manual_flow
 
@@ -83,10 +84,9 @@ def notification_from(loader: Loader, sender: Persona) -> Iterator[int]:
 )
 @pytest.mark.parametrize("caller", CALLERS)
 def test_refused_user_delete_keeps_authorship(
-    directus: DirectusClient, cast: Cast, loader: Loader, throwaway: Callable[[], Persona], caller: str
+    directus: DirectusClient, cast: Cast, loader: Loader, caller: str
 ) -> None:
-    user = throwaway()
-    with notification_from(loader, user) as notification:
+    with user_holding(loader) as user, notification_from(loader, user) as notification:  # a user nobody logs in as
         response = directus.request("DELETE", f"/users/{user.id}", headers=headers_of(caller, cast))
         expect_status(response, (401, 403), why=f"a delete of a user ({caller})")
         sender = loader.admin.get(f"/notifications/{notification}", fields="sender")["sender"]
