@@ -1312,10 +1312,15 @@ class AppScriptNamesRelease(Described):
     description = "the app's scripts carry the release as a string (as its navigation did before Directus 10.8.3)"
     expected = frozenset({"VERSION-NOT-IN-APP-BUNDLE"})
 
+    def __init__(self) -> None:
+        self.release: str | None = None  # read from the admin's /server/info once, at the first script
+
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
         if not (request.path.startswith("/admin/assets/") and request.path.endswith(".js")):
             return response
-        version = upstream.admin("GET", "/server/info").json()["data"]["version"]
+        if self.release is None:
+            self.release = str(upstream.admin("GET", "/server/info").json()["data"]["version"])
+        version = self.release
         headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in ("content-length", "etag")]
         script = response.content + f';const release="{version}";'.encode()
         return httpx.Response(response.status_code, content=script, headers=headers)

@@ -91,12 +91,18 @@ def revisions_of(request: ProxyRequest, collection: str) -> bool:
     return request.path == "/revisions" and request.param("filter[collection][_eq]") == collection
 
 
-def unmasked(data: Any, reveal: dict[str, str]) -> Any:
-    """`data` with each masked value under a key of `reveal` replaced by the clear value, at any depth."""
+Reveal = Callable[[dict[str, Any]], dict[str, str]]
+"""For one object of an answer, its keys to unmask, each with the clear value."""
+
+
+def unmasked(data: Any, reveal: Reveal) -> Any:
+    """`data` with each masked value under a key `reveal` gives for its object replaced by the clear value, at any
+    depth."""
     if isinstance(data, list):
         return [unmasked(item, reveal) for item in data]
     if isinstance(data, dict):
-        return {k: reveal[k] if v == MASK and k in reveal else unmasked(v, reveal) for k, v in data.items()}
+        clear = reveal(data)
+        return {k: clear[k] if v == MASK and k in clear else unmasked(v, reveal) for k, v in data.items()}
     return data
 
 
@@ -116,7 +122,7 @@ class Unmasks(RemembersConcealed):
         keys = self.unmasks(request) if request.method == "GET" and response.status_code == 200 else {}
         user = filtered_user(request)
         reveal = {key: value for key, field in keys.items() if (value := self.value(user, field))}
-        return with_json(response, unmasked(response.json(), reveal)) if reveal else response
+        return with_json(response, unmasked(response.json(), lambda _: reveal)) if reveal else response
 
 
 class AggregateUnconcealed(Unmasks):
@@ -177,22 +183,15 @@ class NestedUnconcealed(RemembersConcealed):
         query = str(body.get("query")) if isinstance(body, dict) else ""
         if response.status_code != 200 or not (ROLE_ITEM.match(request.path) or "roles_by_id" in query):
             return response
-        fields = {field: field for field in CONCEALED}
-        aliases = {
-            k[len("deep[users][_alias][") : -1]: v for k, v in request.query if k.startswith("deep[users][_alias]")
-        }
-        aliases.update(GRAPHQL_ALIAS.findall(query))
-        return with_json(response, self._reveal(response.json(), {**fields, **aliases}))
+        keys = {field: field for field in CONCEALED}  # each field under its name, and under its aliases
+        keys.update((alias.group(1), value) for key, value in request.query if (alias := DEEP_ALIAS.match(key)))
+        keys.update(GRAPHQL_ALIAS.findall(query))
+        return with_json(response, unmasked(response.json(), lambda row: self._clear_of(row, keys)))
 
-    def _reveal(self, data: Any, keys: dict[str, str]) -> Any:
-        """`data` with the masked values of each user row whose values the mutant knows in clear revealed."""
-        if isinstance(data, list):
-            return [self._reveal(item, keys) for item in data]
-        if not isinstance(data, dict):
-            return data
-        user = str(data.get("id"))
-        reveal = {key: value for key, field in keys.items() if (value := self.value(user, field))}
-        return {k: reveal[k] if v == MASK and k in reveal else self._reveal(v, keys) for k, v in data.items()}
+    def _clear_of(self, row: dict[str, Any], keys: dict[str, str]) -> dict[str, str]:
+        """The clear values the mutant knows of a user row, under each key that holds a concealed field."""
+        user = str(row.get("id"))
+        return {key: value for key, field in keys.items() if (value := self.value(user, field))}
 
 
 class SettingsRevisionsUnmasked(Described):
@@ -213,7 +212,8 @@ class SettingsRevisionsUnmasked(Described):
     def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
         if request.method != "GET" or response.status_code != 200 or not revisions_of(request, "directus_settings"):
             return response
-        return with_json(response, unmasked(response.json(), dict(self.keys)))
+        keys = dict(self.keys)
+        return with_json(response, unmasked(response.json(), lambda _: keys))
 
 
 class ConcealedFilterMatches(RemembersConcealed):
