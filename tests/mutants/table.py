@@ -1,7 +1,7 @@
 """Print the kill table (docs/mutants.md) from the catalogue: `python -m tests.mutants.table > docs/mutants.md`.
 
-The table states what tests/mutants/test_mutants.py proves on every CI run: each mutant is caught by exactly these
-checks, and no others.
+The table states what tests/mutants/test_mutants.py proves: each mutant is caught by exactly these checks, and no
+others (CI: the mutants of its cover; `tox -e mutants`: every one).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from conformance.embedded import DEFAULT_VERSION
 from conformance.registry import load_all_checks
 from tests.mutants.catalogue import KNOWN_ADVISORIES, MUTANTS, STOCK_FINDINGS
+from tests.mutants.selection import ci_cover
 
 
 def render() -> str:
@@ -20,14 +21,18 @@ def render() -> str:
         "real embedded Directus. `tests/mutants/test_mutants.py` runs the whole conformance suite through the proxy "
         "once per mutant (the OpenAPI suite only for the mutants it is to catch) and asserts that exactly the listed "
         "checks fail — and, with no mutant, that none does. "
+        "CI runs the mutants marked in its column: the fewest that between them catch every check "
+        "(`tests/mutants/selection.py`); `tox -e mutants` runs them all. "
         "Regenerate this file with `python -m tests.mutants.table > docs/mutants.md`.",
         "",
-        "| mutant | behaviour | the fault | caught by |",
-        "|---|---|---|---|",
+        "| mutant | behaviour | the fault | caught by | CI |",
+        "|---|---|---|---|---|",
     ]
+    in_ci = ci_cover(MUTANTS)
     for mutant in MUTANTS:
         caught = ", ".join(f"`{check}`" for check in sorted(mutant.expected))
-        lines.append(f"| `{mutant.name}` | {mutant.behaviour} | {mutant.description} | {caught} |")
+        ci = "✓" if mutant in in_ci else ""
+        lines.append(f"| `{mutant.name}` | {mutant.behaviour} | {mutant.description} | {caught} | {ci} |")
     caught_somewhere = set().union(*(m.expected for m in MUTANTS))
     lines += [
         "",
