@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import pytest
@@ -36,6 +37,7 @@ class CheckInfo:
     refs: tuple[str, ...]
     needs: tuple[Requirement, ...] = ()  # beyond the cast and members its fixtures ask for, see needs
     waits: bool = False  # sleeps on the target's clock (token expiry, grace period): scheduled first, see scheduling
+    breaks_target: bool = False  # may leave the target broken (an embedded one): runs after every other check
 
     def ref_links(self) -> list[tuple[str, str]]:
         """(label, URL) for each ref: ASVS IDs resolve to their chapter, docs and source paths to their pages."""
@@ -46,9 +48,13 @@ class CheckInfo:
 
 
 REGISTRY: dict[str, CheckInfo] = {}
+TARGET_BREAKERS: set[str] = set()
+"""The test functions (`test_module.py::test_function`) of the checks that may break the target, which the xdist
+scheduler, seeing node IDs only, holds back until every other check is done (see scheduling)."""
 current_check: ContextVar[CheckInfo | None] = ContextVar("current_check", default=None)
 
 ASVS_CHAPTERS = {
+    "2": "0x11-V2-Validation-and-Business-Logic.md",
     "3": "0x12-V3-Web-Frontend-Security.md",
     "7": "0x16-V7-Session-Management.md",
     "8": "0x17-V8-Authorization.md",
@@ -84,6 +90,7 @@ def check(
     refs: tuple[str, ...] | list[str],
     needs: tuple[Requirement, ...] = (),
     waits: bool = False,
+    breaks_target: bool = False,
 ) -> Callable[[F], F]:
     """Declare a conformance check: `@check("LOGOUT-204", level="MUST", title="Logout answers 204", refs=[…])`."""
 
@@ -92,8 +99,10 @@ def check(
         behaviour = str(getattr(module, "BEHAVIOUR", function.__module__))
         if id in REGISTRY and REGISTRY[id].title != title:
             raise ValueError(f"check ID {id} is declared twice")
-        info = CheckInfo(id, level, title, behaviour, tuple(refs), needs, waits)
+        info = CheckInfo(id, level, title, behaviour, tuple(refs), needs, waits, breaks_target)
         REGISTRY[id] = info
+        if breaks_target:
+            TARGET_BREAKERS.add(f"{Path(str(module.__file__)).name}::{function.__name__}")
         return pytest.mark.conformance(info)(function)  # type: ignore[no-any-return]
 
     return decorate

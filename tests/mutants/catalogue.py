@@ -1441,6 +1441,39 @@ class IntrospectionBlockedSdlServed(Described):
         return request
 
 
+class RandomLengthUnchecked(Described):
+    name = "random-length-unchecked"
+    behaviour = "The random-string utility keeps the token generator whole"
+    description = (
+        "the random-string utility passes its length to the generator unchecked (as before Directus 10.11.2): 0 gives "
+        "an empty string, a length that is no number empties every later one, and refresh tokens with them"
+    )
+    expected = frozenset({"UTILS-RANDOM-LENGTH-VALIDATED", "UTILS-RANDOM-BAD-LENGTH-LOCKS-NOTHING"})
+    UTILITY = "/utils/random/string"
+
+    def __init__(self) -> None:
+        self.locked = False  # set by a length that is no number, for the rest of the run
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.method != "GET" or request.path != self.UTILITY:
+            return request
+        length = dict(request.query).get("length")
+        if length is not None and not length.lstrip("-").isdigit():
+            self.locked = True
+        empty = self.locked or (length is not None and int(length) < 1)
+        return respond(200, {"data": ""}) if empty else request
+
+    def response(self, request: ProxyRequest, response: httpx.Response, upstream: Upstream) -> httpx.Response:
+        """Once locked, the login and refresh answers carry an empty refresh token, as 10.11.1's did."""
+        if not self.locked or request.path not in ("/auth/login", "/auth/refresh") or response.status_code != 200:
+            return response
+        body = response.json()
+        if not isinstance(body.get("data"), dict) or "refresh_token" not in body["data"]:
+            return response
+        body["data"]["refresh_token"] = ""
+        return respond(200, body, set_cookie_headers(response))
+
+
 MUTANTS += [
     IntrospectionBlockedSdlServed,
     *SOCKET_MUTANTS,
@@ -1462,6 +1495,7 @@ MUTANTS += [
     OpenerPolicyStripped,
     CorsReflectsAnyOrigin,
     SsoUserEnumeration,
+    RandomLengthUnchecked,
 ]
 
 

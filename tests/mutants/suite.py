@@ -29,10 +29,16 @@ OPENAPI_SUITE = "test_openapi"
 
 
 def run_suite(
-    base_url: str, server: EmbeddedDirectus, reports: Path, workers: int = 4, openapi: bool = True
+    base_url: str,
+    server: EmbeddedDirectus,
+    reports: Path,
+    workers: int = 4,
+    openapi: bool = True,
+    throwaway: bool = False,
 ) -> SuiteResult:
     """The whole suite, as `directus-conformance run` would run it, against `base_url` (the proxy); without the
-    OpenAPI suite when `openapi` is false."""
+    OpenAPI suite when `openapi` is false; as on a throwaway target (`--embedded-target`: the checks that may break
+    it run, and the seed is discarded with it) when `throwaway` is true."""
     junit = reports / "junit.xml"
     settings = server.settings
     command = [
@@ -53,6 +59,7 @@ def run_suite(
         *("--mail-api", str(server.mail_api)),
         *("--waivers", str(KNOWN_ADVISORIES_FILE)),  # what the embedded default ships with: its known advisories
         *([] if openapi else ["-k", f"not {OPENAPI_SUITE}"]),
+        *(["--embedded-target"] if throwaway else []),
     ]
     env = {**os.environ, "DIRECTUS_ADMIN_TOKEN": settings.admin_token, "DIRECTUS_SECRET": settings.secret}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
