@@ -30,6 +30,7 @@ __all__ = [
     "NO_PERSONA",
     "NO_RESUMABLE_UPLOADS",
     "NO_SAME_SITE_PAGE",
+    "NO_SAML_LOGIN",
     "NO_SIGNING_SECRET",
     "NO_SOCKET",
     "NO_SSO_REDIRECT",
@@ -50,6 +51,7 @@ PASSWORD_LOGIN_OFF = (
     "this check logs in with an email and a password"
 )
 NO_SSO_REDIRECT = "the target has no OAuth2 or OpenID login provider (GET /auth lists none): an SSO check"
+NO_SAML_LOGIN = "the target has no SAML login provider (GET /auth lists none): a SAML check"
 NOT_EMBEDDED = (
     "runs only on a throwaway embedded target (--embedded-target): its probe has effects beyond the target, or "
     "breaks it"
@@ -158,6 +160,8 @@ def why_not(
         return GRAPHQL_OFF
     if Need.SSO_REDIRECT in needs and facts().redirecting_provider is None:
         return NO_SSO_REDIRECT
+    if Need.SAML_LOGIN in needs and facts().saml_provider is None:
+        return NO_SAML_LOGIN
     registration = _registration_problem(needs, facts)
     if registration:
         return registration

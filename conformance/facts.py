@@ -94,6 +94,11 @@ class TargetFacts:
         """An OAuth2 or OpenID provider, whose login starts with a redirect to the IdP (None when there is none)."""
         return next((name for name, driver in self.sso_providers.items() if driver in REDIRECTING_DRIVERS), None)
 
+    @property
+    def saml_provider(self) -> str | None:
+        """A SAML provider, whose IdP posts its answer back to the provider's ACS (None when there is none)."""
+        return next((name for name, driver in self.sso_providers.items() if driver == "saml"), None)
+
     def lines(self) -> list[str]:
         """One line per fact, as the run prints them first."""
         known = {True: "yes", False: "no", None: "unknown"}

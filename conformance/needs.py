@@ -29,6 +29,7 @@ class Need(enum.Enum):
     SOCKET_HANDSHAKE = "a WebSocket that authenticates by its first message (WEBSOCKETS_REST_AUTH=handshake)"
     GRAPHQL_SOCKET = "GraphQL over WebSocket (WEBSOCKETS_GRAPHQL_ENABLED; GET /server/info lists websocket.graphql)"
     SSO_REDIRECT = "an OAuth2 or OpenID login provider (GET /auth lists one)"
+    SAML_LOGIN = "a SAML login provider (GET /auth lists one)"
     OPEN_REGISTRATION = "public registration (settings public_registration; GET /server/info says so)"
     VERIFIED_REGISTRATION = (
         "public registration verified by email (settings public_registration, public_registration_verify_email)"

@@ -1,9 +1,11 @@
 """SSO login starts only toward allowed places: `GET /auth/login/<provider>?redirect=` refuses a foreign redirect,
-however it is spelt, and the login page keeps cross-origin openers out."""
+however it is spelt, and the login page keeps cross-origin openers out; a SAML answer posted back to the target
+sends nobody to a foreign `RelayState`."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import base64
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pytest
@@ -91,5 +93,37 @@ def test_sso_login_isolates_its_opener(directus: DirectusClient, target_facts: T
     expect(
         policy.split(";")[0].strip() in ("same-origin", "same-origin-allow-popups", "noopener-allow-popups"),
         f"Cross-Origin-Opener-Policy: same-origin or same-origin-allow-popups (it is {policy or 'absent'})",
+        response,
+    )
+
+
+FORGED_SAML_RESPONSE = base64.b64encode(b"<samlp:Response>forged</samlp:Response>").decode()
+"""What anybody can post to a SAML provider's ACS: an answer no IdP signed, which the target must refuse."""
+
+
+def post_saml_answer(directus: DirectusClient, facts: TargetFacts, relay_state: str) -> httpx.Response:
+    """A SAML answer posted back to the target's first SAML provider, as a browser would (never followed)."""
+    form = {"SAMLResponse": FORGED_SAML_RESPONSE, "RelayState": relay_state}
+    return directus.request("POST", f"/auth/login/{facts.saml_provider}/acs", data=form)
+
+
+@check(
+    "SSO-SAML-RELAY-STATE-STAYS-HOME",
+    level="MUST",
+    needs=(Need.SAML_LOGIN,),
+    refs=("GHSA-3573-4c68-g8cc", "CVE-2026-22032", "/configuration/auth#saml", "v5.0.0-10.4.1"),
+    title="A SAML answer posted to the ACS with a foreign RelayState (https://evil.example/) redirects nobody "
+    "there, on the error path as on success",
+)
+def test_saml_relay_state_stays_home(directus: DirectusClient, target_facts: TargetFacts) -> None:
+    require(
+        post_saml_answer(directus, target_facts, OWN_PAGE).is_redirect,
+        f"the ACS redirects a refused answer back to a RelayState on the target itself ({OWN_PAGE}), with its reason",
+    )
+    response = post_saml_answer(directus, target_facts, f"https://{FOREIGN}/")
+    location = urljoin(directus.base_url + "/", response.headers.get("location", ""))
+    expect(
+        not (response.is_redirect and urlsplit(location).hostname == FOREIGN),
+        f"no redirect to {FOREIGN} (a refusal of the RelayState, or a redirect to the target)",
         response,
     )

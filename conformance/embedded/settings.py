@@ -36,17 +36,37 @@ HARNESS_OWNED = frozenset(
 told of (their wait bounds and the cookie Max-Age they compare), and where mail goes (the run's sink)."""
 
 
-FAKE_SSO_PROVIDER = {
-    "AUTH_PROVIDERS": "fake",
+NOWHERE = "http://127.0.0.1:9"
+"""A closed loopback port: where the fake login providers' IdPs are."""
+
+FAKE_SAML_IDP = (
+    f'<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{NOWHERE}/idp">'
+    '<IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+    f'<SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{NOWHERE}/sso"/>'
+    "</IDPSSODescriptor></EntityDescriptor>"
+)
+FAKE_SAML_SP = (
+    '<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata" entityID="directus-conformance">'
+    '<SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+    '<AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
+    f'Location="{NOWHERE}/acs" index="0"/></SPSSODescriptor></EntityDescriptor>'
+)
+
+FAKE_SSO_PROVIDERS = {
+    "AUTH_PROVIDERS": "fake,fakesaml",
     "AUTH_FAKE_DRIVER": "oauth2",
     "AUTH_FAKE_CLIENT_ID": "conformance",
     "AUTH_FAKE_CLIENT_SECRET": "conformance",
-    "AUTH_FAKE_AUTHORIZE_URL": "http://127.0.0.1:9/authorize",
-    "AUTH_FAKE_ACCESS_URL": "http://127.0.0.1:9/token",
-    "AUTH_FAKE_PROFILE_URL": "http://127.0.0.1:9/me",
+    "AUTH_FAKE_AUTHORIZE_URL": f"{NOWHERE}/authorize",
+    "AUTH_FAKE_ACCESS_URL": f"{NOWHERE}/token",
+    "AUTH_FAKE_PROFILE_URL": f"{NOWHERE}/me",
+    "AUTH_FAKESAML_DRIVER": "saml",
+    "AUTH_FAKESAML_IDP_METADATA": FAKE_SAML_IDP,
+    "AUTH_FAKESAML_SP_METADATA": FAKE_SAML_SP,
 }
-"""An OAuth2 login provider whose IdP is nowhere (a closed loopback port): Directus only writes its URL into the
-login's redirect, which is all the SSO checks follow, so they have a provider to start logins with."""
+"""An OAuth2 and a SAML login provider whose IdPs are nowhere: Directus only writes the OAuth2 IdP's URL into the
+login's redirect, which is all the SSO checks follow, and answers what is posted to the SAML provider's ACS (static
+metadata, no certificate: no response it could verify), so the checks have logins to start and answers to refuse."""
 
 
 REALTIME = {
@@ -185,7 +205,7 @@ class EmbeddedSettings:
                 # 3 s instead of 10, which bounds the expiry checks' wait
                 **REALTIME,
                 **RESUMABLE_UPLOADS,
-                **FAKE_SSO_PROVIDER,
+                **FAKE_SSO_PROVIDERS,
                 **REGISTRATION_LIMIT,
                 # every mail (password reset, invitation, registration) goes to the run's sink on loopback
                 "EMAIL_TRANSPORT": "smtp",

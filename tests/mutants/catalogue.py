@@ -1382,6 +1382,26 @@ class SsoRedirectTakenOff(Described):
         return request
 
 
+class SamlRelayStateUnchecked(Described):
+    name = "saml-relay-state-unchecked"
+    behaviour = "SSO login redirects"
+    description = (
+        "the SAML ACS sends a refused answer back to the posted RelayState, wherever it is (as Directus before 11.14 "
+        "did, on the error path as on success)"
+    )
+    expected = frozenset({"SSO-SAML-RELAY-STATE-STAYS-HOME"})
+    ACS = re.compile(r"^/auth/login/[^/]+/acs$")
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        if request.method != "POST" or not self.ACS.match(request.path):
+            return request
+        relay_state = parse_qs(request.body.decode()).get("RelayState", [""])[0]
+        if not relay_state:
+            return request
+        location = f"{relay_state.split('?')[0]}?reason=INVALID_CREDENTIALS"
+        return httpx.Response(302, headers=[("location", location)])
+
+
 class OpenerPolicyStripped(Described):
     name = "coop-stripped"
     behaviour = "SSO login redirects"
@@ -1492,6 +1512,7 @@ MUTANTS += [
     WebhookErrorWithContext,
     ForwardedAuthorization,
     SsoRedirectTakenOff,
+    SamlRelayStateUnchecked,
     OpenerPolicyStripped,
     CorsReflectsAnyOrigin,
     SsoUserEnumeration,
