@@ -165,6 +165,22 @@ def user_holding(loader: Loader, *grants: str) -> Iterator[Persona]:
             loader.access.delete_grant(grant)
 
 
+OWN_FILES = {"uploaded_by": {"_eq": "$CURRENT_USER"}}
+OWN_FILES_ONLY: list[dict[str, Any]] = [
+    {"collection": "directus_files", "action": "create"},
+    {"collection": "directus_files", "action": "read", "permissions": OWN_FILES},
+    {"collection": "directus_files", "action": "update", "permissions": OWN_FILES},
+]
+
+
+@contextlib.contextmanager
+def uploader(loader: Loader) -> Iterator[Persona]:
+    """A throwaway user who may upload files, and read and update their own (`uploaded_by` = themselves) only."""
+    grant = loader.access.grant(f"uploader-{loader.tag}-{secrets.token_hex(3)}", OWN_FILES_ONLY)
+    with user_holding(loader, grant) as user:
+        yield user
+
+
 @contextlib.contextmanager
 def user_in_a_role_holding(loader: Loader, grant: str, name: str) -> Iterator[tuple[Persona, str]]:
     """A throwaway user whose role, called `name`, holds `grant` alone (on 10.x the grant is that role); gives the

@@ -12,7 +12,6 @@ import base64
 import contextlib
 import secrets
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 
@@ -26,18 +25,12 @@ from conformance.checks.api import (
     check,
     expect_file_kept,
     require,
-    user_holding,
+    uploader,
 )
 
 BEHAVIOUR = "Resumable uploads"
 REFS = ("api/src/services/tus/server.ts", "/reference/files#upload-a-file", "https://tus.io/protocols/resumable-upload")
 TUS_VERSION = {"Tus-Resumable": "1.0.0"}
-OWN_FILES = {"uploaded_by": {"_eq": "$CURRENT_USER"}}
-UPLOADER: list[dict[str, Any]] = [
-    {"collection": "directus_files", "action": "create"},
-    {"collection": "directus_files", "action": "read", "permissions": OWN_FILES},
-    {"collection": "directus_files", "action": "update", "permissions": OWN_FILES},
-]
 
 
 def metadata(**values: str) -> str:
@@ -83,10 +76,9 @@ def uploads_called(loader: Loader, name: str) -> Iterator[None]:
 
 def expect_no_overwrite(directus: DirectusClient, cast: Cast, loader: Loader, key: str) -> None:
     """A user who may update only their own files uploads, through TUS, over the admin's file named by `key`."""
-    grant = loader.access.grant(f"uploader-{cast.run_tag}-{secrets.token_hex(3)}", UPLOADER)
     original, marker = f"canary {secrets.token_hex(8)}".encode(), f"overwritten {secrets.token_hex(8)}".encode()
     name = f"conformance-{cast.run_tag}-{secrets.token_hex(4)}.txt"
-    with user_holding(loader, grant) as user, admin_file(loader, original) as file, uploads_called(loader, name):
+    with uploader(loader) as user, admin_file(loader, original) as file, uploads_called(loader, name):
         headers = bearer(user.static_token)
         own = tus_upload(directus, headers, name, b"the uploader's own file")
         require(own.status_code == 204, "the user uploads a file of their own through TUS", own)

@@ -7,7 +7,8 @@ and the payload wins (`payloadWithPresets`), so what holds a member to their own
 with 400 FAILED_VALIDATION. The writer is a throwaway member: what it writes changes no list another check compares.
 
 Directus's own permissions hold an app user to their own presets (a collection's saved layout, `/presets`) the same
-way: an update may not move a preset into someone else's view.
+way: an update may not move a preset into someone else's view; and a user who may update their own files only may not
+point one of them at another file's place on disk (`filename_disk`), where its upload would land.
 """
 
 from __future__ import annotations
@@ -25,16 +26,19 @@ from conformance.checks.api import (
     Need,
     Persona,
     access_token,
+    admin_file,
     an_admin,
     as_admin,
     bearer,
     check,
     expect,
+    expect_file_kept,
     expect_status,
     new_title,
     post_by,
     posts_titled,
     require_status,
+    uploader,
     user_holding,
 )
 
@@ -143,3 +147,31 @@ def test_preset_cannot_be_handed_away(directus: DirectusClient, cast: Cast, load
         expect(user == app_user.id, f"the preset is still {app_user.name}'s (the admin reads user {user})", response)
     finally:
         loader.admin.call("DELETE", path, action="delete the preset")
+
+
+@check(
+    "WRITE-FILE-KEEPS-ITS-OWN-DISK",
+    level="MUST",
+    needs=(Need.CUSTOM_RULES,),
+    refs=("GHSA-393c-p46r-7c95", "CVE-2026-39942", "/reference/files#update-a-file", "api/src/services/files.ts"),
+    title="A user's multipart update of their own file that names another file's `filename_disk` overwrites nothing: "
+    "the other file keeps its bytes, the user's file its own place on disk",
+)
+def test_file_update_keeps_its_own_disk(directus: DirectusClient, cast: Cast, loader: Loader) -> None:
+    original, marker = f"canary {secrets.token_hex(8)}".encode(), f"overwritten {secrets.token_hex(8)}".encode()
+    name = f"conformance-{cast.run_tag}-{secrets.token_hex(4)}.txt"
+    with uploader(loader) as user, admin_file(loader, original) as file:
+        headers = bearer(user.static_token)
+        own = directus.request("POST", "/files", headers=headers, files={"file": (name, b"own", "text/plain")})
+        require_status(own, 200, why=f"{user.name} uploading a file of their own")
+        path = f"/files/{own.json()['data']['id']}"
+        try:
+            disk = loader.admin.get(f"/files/{file}", fields="filename_disk")["filename_disk"]
+            upload = {"file": (name, marker, "text/plain")}
+            response = directus.request("PATCH", path, headers=headers, data={"filename_disk": disk}, files=upload)
+            after = f"after {user.name}'s update of their own file naming its filename_disk"
+            expect_file_kept(directus, loader, file, (original, marker), response, after=after)
+            pointer = loader.admin.get(path, fields="filename_disk")["filename_disk"]
+            expect(pointer != disk, f"{user.name}'s file keeps a place on disk of its own {after}", response)
+        finally:
+            loader.admin.call("DELETE", path, action="delete the user's file")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 
 import httpx
@@ -25,6 +27,7 @@ from tests.mutants.proxy import Described
 __all__ = ["WRITE_MUTANTS"]
 
 PRESET = re.compile(r"^/presets/\d+$")
+FILE_ITEM = re.compile(r"^/files/[0-9a-f-]{36}$")
 ROLE_VARIABLES = ("$CURRENT_ROLE", "$CURRENT_POLICIES")  # the first is in $CURRENT_ROLES too
 
 
@@ -218,6 +221,41 @@ class TusIdUnchecked(Described):
         return request
 
 
+def form_parts(request: ProxyRequest) -> dict[str, bytes]:
+    """A multipart/form-data request's parts by name (empty for any other body)."""
+    kind = request.header("content-type") or ""
+    if not kind.startswith("multipart/form-data"):
+        return {}
+    message = BytesParser(policy=policy.HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + request.body)
+    parts = {}
+    for part in message.iter_parts():
+        name, content = part.get_param("name", header="content-disposition"), part.get_payload(decode=True)
+        parts[str(name)] = content if isinstance(content, bytes) else b""
+    return parts
+
+
+class FileDiskNameHonoured(Described):
+    name = "file-disk-name-honoured"
+    behaviour = "Writes keep ownership"
+    description = "a user's multipart update of their own file is written to the `filename_disk` it names, another "
+    "file's included (GHSA-393c's shape, before 11.17.0, where the update was answered 200)"
+    expected = frozenset({"WRITE-FILE-KEEPS-ITS-OWN-DISK"})
+
+    def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
+        """11.17 refuses the update (403): the mutant writes the bytes to the file named as the admin, and says 200."""
+        parts = form_parts(request) if request.method == "PATCH" and FILE_ITEM.match(request.path) else {}
+        if "filename_disk" not in parts or "file" not in parts:
+            return request
+        own, disk = request.path.rsplit("/", 1)[-1], parts["filename_disk"].decode()
+        named = upstream.admin("GET", "/files", params={"filter[filename_disk][_eq]": disk, "fields": "id"})
+        others = [file["id"] for file in named.json()["data"] if file["id"] != own]
+        if not others:
+            return request
+        for other in others:
+            upstream.admin("PATCH", f"/files/{other}", files={"file": ("overwritten.txt", parts["file"], "text/plain")})
+        return upstream.admin("GET", f"/files/{own}")
+
+
 WRITE_MUTANTS: list[type[Described]] = [
     PresetDropped,
     CreateValidationSkipped,
@@ -228,4 +266,5 @@ WRITE_MUTANTS: list[type[Described]] = [
     EmptyInReadMatchesAll,
     RoleVariablesMatchAll,
     TusIdUnchecked,
+    FileDiskNameHonoured,
 ]
