@@ -1,10 +1,10 @@
 """Install, ahead of the proofs, every Directus release they boot: `python -m tests.prefetch`.
 
 .ci/run starts it in the background beside the everyday tests: an install is mostly download and unpacking (cold,
-the ten took 22 min beside other runs; the everyday tests took 622 s beside it instead of 489), and the proofs then
+ten took 22 min beside other runs; the everyday tests took 622 s beside them instead of 489), and the proofs then
 find each release installed (`ensure_installed`
 waits on the lock of one still being installed, so the proofs may start before it ends). Without it, the proofs
-install ten releases one after the other.
+install them one after the other.
 """
 
 from __future__ import annotations

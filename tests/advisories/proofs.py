@@ -82,23 +82,42 @@ def demo_pairs() -> dict[str, Pair]:
 
 
 def cover() -> dict[str, Pair]:
-    """Per checked advisory, a vulnerable and a fixed release on the fewest installs: the highest pinned release in
-    range and the lowest past the fix (installed by the other proofs anyway), unless the recorded proofs saw that pin
-    not show it (then the demo pair's release). An advisory whose demo pair was recorded as not reproducing is left
-    to `tox -e advisories`."""
+    """Per checked advisory, a vulnerable and a fixed release on the fewest installs. The fixed one: the lowest pinned
+    release past the fix (installed by the other proofs anyway). The vulnerable one: the highest pinned release in
+    range; else, of the releases the proofs install for other advisories, the highest in range; else the demo pair's.
+    A release the recorded proofs saw not show the advisory is passed over (then the demo pair's), and an advisory
+    whose demo pair was recorded as not reproducing is left to `tox -e advisories`."""
     recorded = load_recorded()
-    pairs = {}
-    for advisory_id, (vulnerable, fixed) in demo_pairs().items():
-        advisory = advisories()[advisory_id]
-        mine = [p for p in recorded if p.advisory == advisory_id]
-        if any(p.pair == (vulnerable, fixed) and not p.proven for p in mine):
-            continue
-        in_range = [v for v in PINNED_VERSIONS if advisory.affects(v)]
+    demos = {
+        advisory_id: pair
+        for advisory_id, pair in demo_pairs().items()
+        if not any(p.advisory == advisory_id and p.pair == pair and not p.proven for p in recorded)
+    }
+
+    def candidates(advisory_id: str) -> list[str]:
+        """The releases in range of the advisory, highest first, above any a recorded proof saw not show it (what a
+        release lacks, an older one lacks too: a check of a later feature SKIPs there)."""
+        unshown = [p.vulnerable for p in recorded if p.advisory == advisory_id and p.on_vulnerable != FAILS]
+        floor = max((parse_version(v) for v in unshown), default=None)
+        pool = {*PINNED_VERSIONS, *(release for pair in demos.values() for release in pair)}
+        mine = [v for v in pool if advisories()[advisory_id].affects(v) and (floor is None or parse_version(v) > floor)]
+        return sorted(mine, key=parse_version, reverse=True)
+
+    def fixed_release(advisory_id: str, fixed: str) -> str:
+        advisory, mine = advisories()[advisory_id], [p for p in recorded if p.advisory == advisory_id]
         past_fix = [v for v in PINNED_VERSIONS if not advisory.affects(v) and parse_version(v) >= parse_version(fixed)]
-        pin_fails = in_range and not any(p.vulnerable == in_range[-1] and p.on_vulnerable != FAILS for p in mine)
         pin_passes = past_fix and not any(p.fixed == past_fix[0] and p.on_fixed != PASSES for p in mine)
-        pairs[advisory_id] = (in_range[-1] if pin_fails else vulnerable, past_fix[0] if pin_passes else fixed)
-    return pairs
+        return past_fix[0] if pin_passes else fixed
+
+    installed = set(PINNED_VERSIONS)
+    vulnerable_of: dict[str, str] = {}
+    # the advisories with the fewest releases to choose from first, so that the others can share theirs
+    for advisory_id in sorted(demos, key=lambda a: (len(candidates(a)), a)):
+        mine = candidates(advisory_id)
+        chosen = [v for v in mine if v in PINNED_VERSIONS] or [v for v in mine if v in installed]
+        vulnerable_of[advisory_id] = chosen[0] if chosen else demos[advisory_id][0]
+        installed.add(vulnerable_of[advisory_id])
+    return {a: (vulnerable_of[a], fixed_release(a, fixed)) for a, (_, fixed) in sorted(demos.items())}
 
 
 def releases_of(pairs: dict[str, Pair]) -> list[str]:
