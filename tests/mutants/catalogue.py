@@ -763,6 +763,7 @@ class StaticTokensDropped(Described):
             "CONCEALED-SEARCH-NEVER-MATCHES",
             "TUS-ID-OVERWRITES-NOTHING",
             "TUS-REPLACE-ID-OVERWRITES-NOTHING",
+            "WRITE-FILE-KEEPS-ITS-OWN-DISK",
         }
     )
 
@@ -865,6 +866,7 @@ class BearerStripped(Described):
             "RULES-VARIABLES-RESOLVE-TO-CALLER",
             "TUS-ID-OVERWRITES-NOTHING",  # the uploader's own upload, the control, is refused
             "TUS-REPLACE-ID-OVERWRITES-NOTHING",
+            "WRITE-FILE-KEEPS-ITS-OWN-DISK",  # so is the uploader's own file
             "WRITE-PRESET-STAYS-THE-USERS",
             "WRITE-CREATE-AS-ANOTHER-REFUSED",
             "WRITE-NEW-POST-IS-THE-CALLERS",
