@@ -79,7 +79,7 @@ def test_anonymous_system_collection_is_forbidden(directus: DirectusClient, path
 @check(
     "ANON-UNKNOWN-COLLECTION-403",
     level="MUST",
-    refs=(*REFS, "v5.0.0-8.2.2"),
+    refs=(*REFS, "GHSA-cph6-524f-3hgr", "CVE-2025-64749", "v5.0.0-8.2.2"),
     title="A collection that does not exist answers an anonymous request exactly like one that does (no "
     "existence leak)",
 )
