@@ -85,8 +85,8 @@ def cover() -> dict[str, Pair]:
     """Per checked advisory, a vulnerable and a fixed release on the fewest installs. The fixed one: the lowest pinned
     release past the fix (installed by the other proofs anyway). The vulnerable one: the highest pinned release in
     range; else, of the releases the proofs install for other advisories, the highest in range; else the demo pair's.
-    A release the recorded proofs saw not show the advisory is passed over (then the demo pair's), and an advisory
-    whose demo pair was recorded as not reproducing is left to `tox -e advisories`."""
+    A release a recorded proof saw not show the advisory is passed over, and so are older ones; an advisory whose demo
+    pair was recorded as not reproducing is left to `tox -e advisories`."""
     recorded = load_recorded()
     demos = {
         advisory_id: pair
