@@ -66,8 +66,9 @@ class WaitingChecksSpread(LoadScheduling):  # type: ignore[misc]  # xdist ships 
         collection: list[str] = next(iter(self.node2collection.values()))
         self.collection = collection
         load_all_checks()  # the registry names the checks that may break the target
-        self.held = [index for index, nodeid in enumerate(collection) if breaks_target(nodeid)]
-        self.pending[:] = [index for index in range(len(collection)) if index not in self.held]
+        held = {index for index, nodeid in enumerate(collection) if breaks_target(nodeid)}
+        self.held = sorted(held)
+        self.pending[:] = [index for index in range(len(collection)) if index not in held]
         if not collection:
             return  # as xdist: nothing to hand out
         if self.maxschedchunk is None:

@@ -94,12 +94,13 @@ def cover() -> dict[str, Pair]:
         if not any(p.advisory == advisory_id and p.pair == pair and not p.proven for p in recorded)
     }
 
+    pool = {*PINNED_VERSIONS, *(release for pair in demos.values() for release in pair)}
+
     def candidates(advisory_id: str) -> list[str]:
         """The releases in range of the advisory, highest first, above any a recorded proof saw not show it (what a
         release lacks, an older one lacks too: a check of a later feature SKIPs there)."""
         unshown = [p.vulnerable for p in recorded if p.advisory == advisory_id and p.on_vulnerable != FAILS]
         floor = max((parse_version(v) for v in unshown), default=None)
-        pool = {*PINNED_VERSIONS, *(release for pair in demos.values() for release in pair)}
         mine = [v for v in pool if advisories()[advisory_id].affects(v) and (floor is None or parse_version(v) > floor)]
         return sorted(mine, key=parse_version, reverse=True)
 
@@ -111,9 +112,10 @@ def cover() -> dict[str, Pair]:
 
     installed = set(PINNED_VERSIONS)
     vulnerable_of: dict[str, str] = {}
+    in_range = {advisory_id: candidates(advisory_id) for advisory_id in demos}
     # the advisories with the fewest releases to choose from first, so that the others can share theirs
-    for advisory_id in sorted(demos, key=lambda a: (len(candidates(a)), a)):
-        mine = candidates(advisory_id)
+    for advisory_id in sorted(demos, key=lambda a: (len(in_range[a]), a)):
+        mine = in_range[advisory_id]
         chosen = [v for v in mine if v in PINNED_VERSIONS] or [v for v in mine if v in installed]
         vulnerable_of[advisory_id] = chosen[0] if chosen else demos[advisory_id][0]
         installed.add(vulnerable_of[advisory_id])

@@ -22,7 +22,7 @@ from conformance.embedded.known_advisories import known_advisory_waivers
 from conformance.totp import DirectusTOTP
 from tests.mutants.account_mutants import ACCOUNT_MUTANTS
 from tests.mutants.client_mutants import CLIENT_MUTANTS
-from tests.mutants.exchange import POSTS_ITEM, POSTS_LIST, as_admin, bearer_token
+from tests.mutants.exchange import FILE_ITEM, POSTS_ITEM, POSTS_LIST, as_admin, bearer_token
 from tests.mutants.field_mutants import FIELD_MUTANTS
 from tests.mutants.proxy import (
     CookieRewrite,
@@ -1261,9 +1261,6 @@ MUTANTS += [
 ]
 
 
-FILE_ITEM = re.compile(r"^/files/[0-9a-f-]{36}$")
-
-
 class FileWrittenBeforeAuth(Described):
     name = "file-upload-before-auth"
     behaviour = "A refused request changes nothing"
@@ -1479,7 +1476,7 @@ class RandomLengthUnchecked(Described):
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         if request.method != "GET" or request.path != self.UTILITY:
             return request
-        length = dict(request.query).get("length")
+        length = request.param("length")
         if length is not None and not length.lstrip("-").isdigit():
             self.locked = True
         empty = self.locked or (length is not None and int(length) < 1)

@@ -6,17 +6,29 @@ import json
 import re
 import smtplib
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import jwt
 
-__all__ = ["POSTS_ITEM", "POSTS_LIST", "ProxyRequest", "Upstream", "as_admin", "bearer_token", "unverified_claims"]
+__all__ = [
+    "FILE_ITEM",
+    "POSTS_ITEM",
+    "POSTS_LIST",
+    "ProxyRequest",
+    "Upstream",
+    "as_admin",
+    "bearer_token",
+    "unverified_claims",
+]
 
 POSTS_LIST = re.compile(r"^/items/posts_[a-z0-9]+/?$")
 POSTS_ITEM = re.compile(r"^/items/posts_[a-z0-9]+/\d+$")
+FILE_ITEM = re.compile(r"^/files/[0-9a-f-]{36}$")
 
 
 @dataclass
@@ -83,6 +95,18 @@ class ProxyRequest:
 
     def set_json(self, value: Any) -> None:
         self.body = json.dumps(value).encode()
+
+    def form_parts(self) -> dict[str, bytes]:
+        """A multipart/form-data body's parts by name (empty for any other body)."""
+        kind = self.header("content-type") or ""
+        if not kind.startswith("multipart/form-data"):
+            return {}
+        message = BytesParser(policy=policy.HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + self.body)
+        parts = {}
+        for part in message.iter_parts():
+            name, content = part.get_param("name", header="content-disposition"), part.get_payload(decode=True)
+            parts[str(name)] = content if isinstance(content, bytes) else b""
+        return parts
 
     @property
     def is_anonymous(self) -> bool:

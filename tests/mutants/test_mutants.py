@@ -46,9 +46,12 @@ class WrongPasswordCounter(Mutant):
         return response
 
 
+IN_CI = ci_cover(MUTANTS)
+
+
 def mutant_run(mutant: type[Described]) -> object:
     """A mutant as a test case: skipped outside CI's cover, unless `tox -e mutants` asks for every one."""
-    skipped = not runs_everything() and mutant not in ci_cover(MUTANTS)
+    skipped = not runs_everything() and mutant not in IN_CI
     why = "CI's cover: other mutants in it catch each of its checks (tox -e mutants runs every mutant)"
     return pytest.param(mutant, id=mutant.name, marks=[pytest.mark.skip(reason=why)] if skipped else [])
 
@@ -117,7 +120,7 @@ def test_every_check_is_caught_by_a_mutant_or_fails_on_stock_directus() -> None:
 
 
 def test_ci_s_cover_catches_every_check_the_catalogue_does() -> None:
-    assert set().union(*(m.expected for m in ci_cover(MUTANTS))) == set().union(*(m.expected for m in MUTANTS))
+    assert set().union(*(m.expected for m in IN_CI)) == set().union(*(m.expected for m in MUTANTS))
 
 
 def test_the_kill_table_is_up_to_date() -> None:

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-from email import policy
-from email.parser import BytesParser
 from typing import Any
 
 import httpx
 
 from tests.mutants.exchange import (
+    FILE_ITEM,
     POSTS_ITEM,
     POSTS_LIST,
     ProxyRequest,
@@ -27,7 +26,6 @@ from tests.mutants.proxy import Described
 __all__ = ["WRITE_MUTANTS"]
 
 PRESET = re.compile(r"^/presets/\d+$")
-FILE_ITEM = re.compile(r"^/files/[0-9a-f-]{36}$")
 ROLE_VARIABLES = ("$CURRENT_ROLE", "$CURRENT_POLICIES")  # the first is in $CURRENT_ROLES too
 
 
@@ -221,19 +219,6 @@ class TusIdUnchecked(Described):
         return request
 
 
-def form_parts(request: ProxyRequest) -> dict[str, bytes]:
-    """A multipart/form-data request's parts by name (empty for any other body)."""
-    kind = request.header("content-type") or ""
-    if not kind.startswith("multipart/form-data"):
-        return {}
-    message = BytesParser(policy=policy.HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + request.body)
-    parts = {}
-    for part in message.iter_parts():
-        name, content = part.get_param("name", header="content-disposition"), part.get_payload(decode=True)
-        parts[str(name)] = content if isinstance(content, bytes) else b""
-    return parts
-
-
 class FileDiskNameHonoured(Described):
     name = "file-disk-name-honoured"
     behaviour = "Writes keep ownership"
@@ -243,7 +228,7 @@ class FileDiskNameHonoured(Described):
 
     def request(self, request: ProxyRequest, upstream: Upstream) -> ProxyRequest | httpx.Response:
         """11.17 refuses the update (403): the mutant writes the bytes to the file named as the admin, and says 200."""
-        parts = form_parts(request) if request.method == "PATCH" and FILE_ITEM.match(request.path) else {}
+        parts = request.form_parts() if request.method == "PATCH" and FILE_ITEM.match(request.path) else {}
         if "filename_disk" not in parts or "file" not in parts:
             return request
         own, disk = request.path.rsplit("/", 1)[-1], parts["filename_disk"].decode()
